@@ -1,0 +1,324 @@
+/*
+ * os.c - the table of Win32 functions the library calls, and its fault injector.
+ *
+ * See wm_os.h for why the table exists. The fault wrappers below are deliberately plain:
+ * one per function, each asking wm__fault_fires() whether this call is the one to fail.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "wm_os.h"
+
+/* The real functions, in the order of wm_os_t. Used for two tables, so it is a macro. */
+#define WM_OS_REAL_FUNCTIONS \
+    { \
+        VirtualAlloc, \
+        VirtualFree, \
+        VirtualQueryEx, \
+        GetProcessHeap, \
+        HeapAlloc, \
+        HeapFree, \
+        GetSystemInfo, \
+        GetNativeSystemInfo, \
+        GlobalMemoryStatusEx, \
+        GetPerformanceInfo, \
+        GetProcessMemoryInfo, \
+        GetModuleHandleW, \
+        GetProcAddress, \
+        GetModuleFileNameW, \
+        FormatMessageW, \
+        WideCharToMultiByte, \
+        MultiByteToWideChar, \
+        CreatePipe, \
+        SetHandleInformation, \
+        GetStdHandle, \
+        CreateProcessW, \
+        ReadFile, \
+        WaitForSingleObject, \
+        GetExitCodeProcess, \
+        CloseHandle, \
+    }
+
+const wm_os_t wm__os_real = WM_OS_REAL_FUNCTIONS;
+
+wm_os_t wm__os = WM_OS_REAL_FUNCTIONS;
+
+/* Fault injector state: which call fails, with what error, and how many calls were seen. */
+static unsigned long fault_target = 0;
+static unsigned long fault_calls = 0;
+static DWORD fault_error = ERROR_SUCCESS;
+static const char *fault_fired = NULL;
+/* What the fault wrappers pass calls on to: the table as it was when the injector was armed,
+ * so a test's own wrappers (a handle counter, say) stay in the chain. */
+static wm_os_t fault_next;
+
+/* Counts one call to the function named; returns 1 (after SetLastError) when this call must
+ * fail. */
+static int wm__fault_fires(const char *name)
+{
+    fault_calls++;
+    if (fault_calls != fault_target) {
+        return 0;
+    }
+    fault_fired = name;
+    SetLastError(fault_error);
+    return 1;
+}
+
+static LPVOID WINAPI fault_VirtualAlloc(LPVOID address, SIZE_T size, DWORD type, DWORD protect)
+{
+    if (wm__fault_fires("VirtualAlloc")) {
+        return NULL;
+    }
+    return fault_next.VirtualAlloc(address, size, type, protect);
+}
+
+static BOOL WINAPI fault_VirtualFree(LPVOID address, SIZE_T size, DWORD type)
+{
+    if (wm__fault_fires("VirtualFree")) {
+        return FALSE;
+    }
+    return fault_next.VirtualFree(address, size, type);
+}
+
+static SIZE_T WINAPI fault_VirtualQueryEx(HANDLE process, LPCVOID address,
+                                          PMEMORY_BASIC_INFORMATION info, SIZE_T length)
+{
+    if (wm__fault_fires("VirtualQueryEx")) {
+        return 0;
+    }
+    return fault_next.VirtualQueryEx(process, address, info, length);
+}
+
+static HANDLE WINAPI fault_GetProcessHeap(void)
+{
+    (void)wm__fault_fires("GetProcessHeap"); /* counted; GetProcessHeap cannot fail */
+    return fault_next.GetProcessHeap();
+}
+
+static LPVOID WINAPI fault_HeapAlloc(HANDLE heap, DWORD flags, SIZE_T size)
+{
+    if (wm__fault_fires("HeapAlloc")) {
+        return NULL;
+    }
+    return fault_next.HeapAlloc(heap, flags, size);
+}
+
+static BOOL WINAPI fault_HeapFree(HANDLE heap, DWORD flags, LPVOID block)
+{
+    if (wm__fault_fires("HeapFree")) {
+        return FALSE;
+    }
+    return fault_next.HeapFree(heap, flags, block);
+}
+
+static void WINAPI fault_GetSystemInfo(LPSYSTEM_INFO info)
+{
+    (void)wm__fault_fires("GetSystemInfo"); /* counted; GetSystemInfo cannot fail */
+    fault_next.GetSystemInfo(info);
+}
+
+static void WINAPI fault_GetNativeSystemInfo(LPSYSTEM_INFO info)
+{
+    (void)wm__fault_fires("GetNativeSystemInfo"); /* counted; GetNativeSystemInfo cannot fail */
+    fault_next.GetNativeSystemInfo(info);
+}
+
+static BOOL WINAPI fault_GlobalMemoryStatusEx(LPMEMORYSTATUSEX status)
+{
+    if (wm__fault_fires("GlobalMemoryStatusEx")) {
+        return FALSE;
+    }
+    return fault_next.GlobalMemoryStatusEx(status);
+}
+
+static BOOL WINAPI fault_GetPerformanceInfo(PPERFORMANCE_INFORMATION info, DWORD size)
+{
+    if (wm__fault_fires("GetPerformanceInfo")) {
+        return FALSE;
+    }
+    return fault_next.GetPerformanceInfo(info, size);
+}
+
+static BOOL WINAPI fault_GetProcessMemoryInfo(HANDLE process, PPROCESS_MEMORY_COUNTERS counters,
+                                              DWORD size)
+{
+    if (wm__fault_fires("GetProcessMemoryInfo")) {
+        return FALSE;
+    }
+    return fault_next.GetProcessMemoryInfo(process, counters, size);
+}
+
+static HMODULE WINAPI fault_GetModuleHandleW(LPCWSTR name)
+{
+    if (wm__fault_fires("GetModuleHandleW")) {
+        return NULL;
+    }
+    return fault_next.GetModuleHandleW(name);
+}
+
+static FARPROC WINAPI fault_GetProcAddress(HMODULE module, LPCSTR name)
+{
+    if (wm__fault_fires("GetProcAddress")) {
+        return NULL;
+    }
+    return fault_next.GetProcAddress(module, name);
+}
+
+static DWORD WINAPI fault_GetModuleFileNameW(HMODULE module, LPWSTR path, DWORD capacity)
+{
+    if (wm__fault_fires("GetModuleFileNameW")) {
+        return 0;
+    }
+    return fault_next.GetModuleFileNameW(module, path, capacity);
+}
+
+static DWORD WINAPI fault_FormatMessageW(DWORD flags, LPCVOID source, DWORD id, DWORD language,
+                                         LPWSTR buffer, DWORD size, va_list *arguments)
+{
+    if (wm__fault_fires("FormatMessageW")) {
+        return 0;
+    }
+    return fault_next.FormatMessageW(flags, source, id, language, buffer, size, arguments);
+}
+
+static int WINAPI fault_WideCharToMultiByte(UINT code_page, DWORD flags, LPCWCH wide,
+                                            int wide_length, LPSTR bytes, int byte_capacity,
+                                            LPCCH default_char, LPBOOL used_default)
+{
+    if (wm__fault_fires("WideCharToMultiByte")) {
+        return 0;
+    }
+    return fault_next.WideCharToMultiByte(code_page, flags, wide, wide_length, bytes,
+                                           byte_capacity, default_char, used_default);
+}
+
+static int WINAPI fault_MultiByteToWideChar(UINT code_page, DWORD flags, LPCCH bytes,
+                                            int byte_length, LPWSTR wide, int wide_capacity)
+{
+    if (wm__fault_fires("MultiByteToWideChar")) {
+        return 0;
+    }
+    return fault_next.MultiByteToWideChar(code_page, flags, bytes, byte_length, wide,
+                                           wide_capacity);
+}
+
+static BOOL WINAPI fault_CreatePipe(PHANDLE read_end, PHANDLE write_end,
+                                    LPSECURITY_ATTRIBUTES security, DWORD size)
+{
+    if (wm__fault_fires("CreatePipe")) {
+        return FALSE;
+    }
+    return fault_next.CreatePipe(read_end, write_end, security, size);
+}
+
+static BOOL WINAPI fault_SetHandleInformation(HANDLE handle, DWORD mask, DWORD flags)
+{
+    if (wm__fault_fires("SetHandleInformation")) {
+        return FALSE;
+    }
+    return fault_next.SetHandleInformation(handle, mask, flags);
+}
+
+static HANDLE WINAPI fault_GetStdHandle(DWORD which)
+{
+    if (wm__fault_fires("GetStdHandle")) {
+        return INVALID_HANDLE_VALUE;
+    }
+    return fault_next.GetStdHandle(which);
+}
+
+static BOOL WINAPI fault_CreateProcessW(LPCWSTR program, LPWSTR command_line,
+                                        LPSECURITY_ATTRIBUTES process_security,
+                                        LPSECURITY_ATTRIBUTES thread_security, BOOL inherit,
+                                        DWORD flags, LPVOID environment, LPCWSTR directory,
+                                        LPSTARTUPINFOW startup, LPPROCESS_INFORMATION info)
+{
+    if (wm__fault_fires("CreateProcessW")) {
+        return FALSE;
+    }
+    return fault_next.CreateProcessW(program, command_line, process_security, thread_security,
+                                      inherit, flags, environment, directory, startup, info);
+}
+
+static BOOL WINAPI fault_ReadFile(HANDLE file, LPVOID buffer, DWORD size, LPDWORD read,
+                                  LPOVERLAPPED overlapped)
+{
+    if (wm__fault_fires("ReadFile")) {
+        return FALSE;
+    }
+    return fault_next.ReadFile(file, buffer, size, read, overlapped);
+}
+
+static DWORD WINAPI fault_WaitForSingleObject(HANDLE handle, DWORD milliseconds)
+{
+    if (wm__fault_fires("WaitForSingleObject")) {
+        return WAIT_FAILED;
+    }
+    return fault_next.WaitForSingleObject(handle, milliseconds);
+}
+
+static BOOL WINAPI fault_GetExitCodeProcess(HANDLE process, LPDWORD exit_code)
+{
+    if (wm__fault_fires("GetExitCodeProcess")) {
+        return FALSE;
+    }
+    return fault_next.GetExitCodeProcess(process, exit_code);
+}
+
+static BOOL WINAPI fault_CloseHandle(HANDLE handle)
+{
+    if (wm__fault_fires("CloseHandle")) {
+        return FALSE;
+    }
+    return fault_next.CloseHandle(handle);
+}
+
+static const wm_os_t wm__os_fault = {
+    fault_VirtualAlloc,
+    fault_VirtualFree,
+    fault_VirtualQueryEx,
+    fault_GetProcessHeap,
+    fault_HeapAlloc,
+    fault_HeapFree,
+    fault_GetSystemInfo,
+    fault_GetNativeSystemInfo,
+    fault_GlobalMemoryStatusEx,
+    fault_GetPerformanceInfo,
+    fault_GetProcessMemoryInfo,
+    fault_GetModuleHandleW,
+    fault_GetProcAddress,
+    fault_GetModuleFileNameW,
+    fault_FormatMessageW,
+    fault_WideCharToMultiByte,
+    fault_MultiByteToWideChar,
+    fault_CreatePipe,
+    fault_SetHandleInformation,
+    fault_GetStdHandle,
+    fault_CreateProcessW,
+    fault_ReadFile,
+    fault_WaitForSingleObject,
+    fault_GetExitCodeProcess,
+    fault_CloseHandle,
+};
+
+void wm_os_fault_arm(unsigned long nth, DWORD error)
+{
+    fault_target = nth;
+    fault_calls = 0;
+    fault_error = error;
+    fault_fired = NULL;
+    fault_next = wm__os;
+    wm__os = wm__os_fault;
+}
+
+unsigned long wm_os_fault_disarm(void)
+{
+    wm__os = fault_next;
+    fault_target = 0;
+    return fault_calls;
+}
+
+const char *wm_os_fault_fired(void)
+{
+    return fault_fired;
+}

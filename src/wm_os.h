@@ -1,0 +1,82 @@
+/*
+ * wm_os.h - the table of every Win32 function the winmem library calls.
+ *
+ * The library never calls the OS directly: it calls through wm__os, one struct of function
+ * pointers that starts out pointing at the real functions. A test can replace an entry, or
+ * arm the built-in fault injector to make the Nth OS call fail with a chosen error, and
+ * then check that the library left nothing allocated or open. (The idea comes from SQLite's
+ * aSyscall[] table in os_win.c; GNU ld's --wrap cannot do this, because Win32 calls go
+ * through __imp_ pointers, and MSVC has no --wrap at all.)
+ *
+ * Demos do not use this header: a lesson calls the library, or the real API by its name.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef WM_OS_H
+#define WM_OS_H
+
+#include <windows.h>
+#include <psapi.h>
+
+/* One entry per Win32 function, named as the function, with its exact signature. */
+typedef struct wm_os_s
+{
+    /* memoryapi.h */
+    LPVOID(WINAPI *VirtualAlloc)(LPVOID, SIZE_T, DWORD, DWORD);
+    BOOL(WINAPI *VirtualFree)(LPVOID, SIZE_T, DWORD);
+    SIZE_T(WINAPI *VirtualQueryEx)(HANDLE, LPCVOID, PMEMORY_BASIC_INFORMATION, SIZE_T);
+    /* heapapi.h */
+    HANDLE(WINAPI *GetProcessHeap)(void);
+    LPVOID(WINAPI *HeapAlloc)(HANDLE, DWORD, SIZE_T);
+    BOOL(WINAPI *HeapFree)(HANDLE, DWORD, LPVOID);
+    /* sysinfoapi.h, psapi.h */
+    void(WINAPI *GetSystemInfo)(LPSYSTEM_INFO);
+    void(WINAPI *GetNativeSystemInfo)(LPSYSTEM_INFO);
+    BOOL(WINAPI *GlobalMemoryStatusEx)(LPMEMORYSTATUSEX);
+    BOOL(WINAPI *GetPerformanceInfo)(PPERFORMANCE_INFORMATION, DWORD);
+    BOOL(WINAPI *GetProcessMemoryInfo)(HANDLE, PPROCESS_MEMORY_COUNTERS, DWORD);
+    /* libloaderapi.h */
+    HMODULE(WINAPI *GetModuleHandleW)(LPCWSTR);
+    FARPROC(WINAPI *GetProcAddress)(HMODULE, LPCSTR);
+    DWORD(WINAPI *GetModuleFileNameW)(HMODULE, LPWSTR, DWORD);
+    /* winbase.h, stringapiset.h */
+    DWORD(WINAPI *FormatMessageW)(DWORD, LPCVOID, DWORD, DWORD, LPWSTR, DWORD, va_list *);
+    int(WINAPI *WideCharToMultiByte)(UINT, DWORD, LPCWCH, int, LPSTR, int, LPCCH, LPBOOL);
+    int(WINAPI *MultiByteToWideChar)(UINT, DWORD, LPCCH, int, LPWSTR, int);
+    /* processthreadsapi.h, namedpipeapi.h, handleapi.h, fileapi.h, synchapi.h */
+    BOOL(WINAPI *CreatePipe)(PHANDLE, PHANDLE, LPSECURITY_ATTRIBUTES, DWORD);
+    BOOL(WINAPI *SetHandleInformation)(HANDLE, DWORD, DWORD);
+    HANDLE(WINAPI *GetStdHandle)(DWORD);
+    BOOL(WINAPI *CreateProcessW)(LPCWSTR, LPWSTR, LPSECURITY_ATTRIBUTES, LPSECURITY_ATTRIBUTES,
+                                 BOOL, DWORD, LPVOID, LPCWSTR, LPSTARTUPINFOW,
+                                 LPPROCESS_INFORMATION);
+    BOOL(WINAPI *ReadFile)(HANDLE, LPVOID, DWORD, LPDWORD, LPOVERLAPPED);
+    DWORD(WINAPI *WaitForSingleObject)(HANDLE, DWORD);
+    BOOL(WINAPI *GetExitCodeProcess)(HANDLE, LPDWORD);
+    BOOL(WINAPI *CloseHandle)(HANDLE);
+} wm_os_t;
+
+/* The table the library calls through. Tests may assign entries; restore them afterwards. */
+extern wm_os_t wm__os;
+
+/* The real functions, for restoring wm__os after a test replaced entries. */
+extern const wm_os_t wm__os_real;
+
+/*
+ * Fault injection, for tests. wm_os_fault_arm(nth, error) swaps every entry of wm__os for a
+ * wrapper that counts calls: the nth call (counting from 1) fails the way its function
+ * reports failure (NULL, FALSE, 0, INVALID_HANDLE_VALUE, WAIT_FAILED) after
+ * SetLastError(error); every other call goes to the real function. Functions that cannot
+ * fail (GetSystemInfo, GetProcessHeap) are counted but never fail.
+ * Calls that do not fail go on to the table as it was when armed, so a test may first
+ * install its own counting wrappers and then arm the injector on top of them.
+ * wm_os_fault_disarm() restores that table and returns how many calls were counted;
+ * wm_os_fault_fired() names the function that was made to fail, or is NULL if the code
+ * under test made fewer than nth calls.
+ * Not thread-safe: arm, run the code under test on one thread, disarm.
+ */
+void wm_os_fault_arm(unsigned long nth, DWORD error);
+unsigned long wm_os_fault_disarm(void);
+const char *wm_os_fault_fired(void);
+
+#endif /* WM_OS_H */
