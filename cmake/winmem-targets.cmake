@@ -4,6 +4,8 @@
 # WM_WARNINGS_AS_ERRORS is on, and the Windows definitions the sources rely on (set here,
 # never in a source file).
 # wm_executable_defaults(TARGET): the above, plus a wmain entry point and a static runtime.
+# wm_test_defaults(TARGET): the above for a test program, whose entry point is main
+# (CMocka's examples and most test runners expect it; the tests take no arguments).
 
 if(MSVC)
     set(WM_WARNING_FLAGS /W4 /permissive- /utf-8)
@@ -38,5 +40,12 @@ function(wm_executable_defaults target)
         # -municode: the entry point is wmain, so arguments arrive as UTF-16.
         # -static: no libgcc or libwinpthread DLLs next to the .exe.
         target_link_options(${target} PRIVATE -municode -static)
+    endif()
+endfunction()
+
+function(wm_test_defaults target)
+    wm_target_defaults(${target})
+    if(MINGW)
+        target_link_options(${target} PRIVATE -static)
     endif()
 endfunction()

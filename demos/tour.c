@@ -46,27 +46,27 @@ static const tour_lesson_t course[] = {
 /* What one lesson's run produced. */
 typedef struct tour_result_s
 {
-    DWORD run_error;  /* 0, or why the lesson could not be started */
-    DWORD exit_code;  /* the lesson's exit code */
-    unsigned passed;  /* its summary, if it printed one */
+    DWORD run_error; /* 0, or why the lesson could not be started */
+    DWORD exit_code; /* the lesson's exit code */
+    unsigned passed; /* its summary, if it printed one */
     unsigned differs;
     unsigned failed;
-    int has_summary;  /* 1 if a summary was found in its output */
-    double seconds;   /* wall-clock time, start to exit */
+    int has_summary; /* 1 if a summary was found in its output */
+    double seconds;  /* wall-clock time, start to exit */
 } tour_result_t;
 
 /* Where a lesson's output goes while it runs: echoed (text) and kept (for the summary). */
 typedef struct tour_capture_s
 {
-    int echo;                 /* copy to our stdout as it arrives */
-    wm_text_buffer_t kept;    /* everything it printed */
+    int echo;              /* copy to our stdout as it arrives */
+    wm_text_buffer_t kept; /* everything it printed */
 } tour_capture_t;
 
 /* The command line. */
 typedef struct tour_config_s
 {
-    int list;                 /* --list */
-    const wchar_t *only;      /* --only NAME, or NULL */
+    int list;            /* --list */
+    const wchar_t *only; /* --only NAME, or NULL */
 } tour_config_t;
 
 static void on_lesson_output(void *context, const char *bytes, size_t length)
@@ -101,8 +101,8 @@ static void run_lesson(const tour_lesson_t *lesson, const wchar_t *arguments,
     QueryPerformanceCounter(&start);
     result->run_error = wm_process_sibling_path(lesson->program, program, MAX_PATH);
     if (result->run_error == ERROR_SUCCESS) {
-        result->run_error = wm_process_run(program, arguments, on_lesson_output, capture,
-                                           &result->exit_code);
+        result->run_error =
+            wm_process_run(program, arguments, on_lesson_output, capture, &result->exit_code);
     }
     result->seconds = seconds_since(start);
     if (capture->kept.data != NULL) {
@@ -143,8 +143,7 @@ static int lesson_failed(const tour_result_t *result)
            (result->exit_code == WM_EXIT_OK && !result->has_summary);
 }
 
-static void print_table(const tour_lesson_t *const *ran, const tour_result_t *results,
-                        size_t count)
+static void print_table(const tour_lesson_t *const *ran, const tour_result_t *results, size_t count)
 {
     size_t i = 0;
     unsigned passed = 0;
@@ -156,8 +155,7 @@ static void print_table(const tour_lesson_t *const *ran, const tour_result_t *re
            "status");
     for (i = 0; i < count; i++) {
         printf("%-20s %7u %8u %7u %6.2f s  %s\n", ran[i]->name, results[i].passed,
-               results[i].differs, results[i].failed, results[i].seconds,
-               status_of(&results[i]));
+               results[i].differs, results[i].failed, results[i].seconds, status_of(&results[i]));
         passed += results[i].passed;
         differs += results[i].differs;
         failed += results[i].failed;
@@ -175,8 +173,8 @@ static void write_stdout(void *context, const char *bytes, size_t length)
 /* Length of text without trailing spaces and line ends. */
 static size_t trimmed_length(const char *text, size_t length)
 {
-    while (length > 0 && (text[length - 1] == '\n' || text[length - 1] == '\r' ||
-                          text[length - 1] == ' ')) {
+    while (length > 0 &&
+           (text[length - 1] == '\n' || text[length - 1] == '\r' || text[length - 1] == ' ')) {
         length--;
     }
     return length;
@@ -322,8 +320,8 @@ int wmain(int argc, wchar_t **argv)
 
     for (i = 0; i < count; i++) {
         if (!options.json) {
-            printf("\n%s== Lesson %zu of %zu: %s ==%s\n\n", color ? WM_ANSI_BOLD : "", i + 1,
-                   count, chosen[i]->name, color ? WM_ANSI_RESET : "");
+            printf("\n%s== Lesson %zu of %zu: %s ==%s\n\n", color ? WM_ANSI_BOLD : "", i + 1, count,
+                   chosen[i]->name, color ? WM_ANSI_RESET : "");
             fflush(stdout);
         }
         captures[i].echo = !options.json;

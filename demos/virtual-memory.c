@@ -28,8 +28,8 @@
 #include "wm_lesson.h"
 
 #define DEMO_NAME "virtual-memory"
-#define DEMO_TITLE \
-    "Each process has its own private, contiguous virtual address space, mapped to RAM " \
+#define DEMO_TITLE                                                                                 \
+    "Each process has its own private, contiguous virtual address space, mapped to RAM "           \
     "and, when RAM runs short, to the page file."
 
 /* Step 4 reserves this many times the machine's RAM, unless --reserve says otherwise. */
@@ -50,8 +50,8 @@
 /* What the command line asked for. */
 typedef struct demo_config_s
 {
-    uint64_t reserve_bytes;  /* --reserve: step 4's reservation; RESERVE_DEFAULT = 4 x RAM */
-    uint64_t child_address;  /* --child-at: run as step 3's child at this address; 0 = no */
+    uint64_t reserve_bytes; /* --reserve: step 4's reservation; RESERVE_DEFAULT = 4 x RAM */
+    uint64_t child_address; /* --child-at: run as step 3's child at this address; 0 = no */
 } demo_config_t;
 
 /* What the child reports back on its standard output, as one line of key=value pairs. */
@@ -75,8 +75,7 @@ typedef struct child_output_s
 /* Step 1. The machine.                                                                 */
 /* ------------------------------------------------------------------------------------ */
 
-static void show_the_machine(wm_lesson_t *lesson, wm_system_t *system,
-                             wm_memory_status_t *memory)
+static void show_the_machine(wm_lesson_t *lesson, wm_system_t *system, wm_memory_status_t *memory)
 {
     wm_system_t native;
     wm_performance_t performance;
@@ -118,8 +117,7 @@ static void show_the_machine(wm_lesson_t *lesson, wm_system_t *system,
 
     wm_claim(lesson, "The page size is a power of two.", wm_is_power_of_two(system->page_size));
     wm_claim(lesson, "The allocation granularity is a whole number of pages.",
-             system->page_size != 0 &&
-                 system->allocation_granularity % system->page_size == 0);
+             system->page_size != 0 && system->allocation_granularity % system->page_size == 0);
     wm_claim(lesson,
              "A 64-bit process sees the native system: GetNativeSystemInfo and GetSystemInfo "
              "agree.",
@@ -138,8 +136,7 @@ static void show_the_machine(wm_lesson_t *lesson, wm_system_t *system,
     physical_difference = memory->physical_total > performance.physical_total
                               ? memory->physical_total - performance.physical_total
                               : performance.physical_total - memory->physical_total;
-    wm_claim(lesson,
-             "GlobalMemoryStatusEx and GetPerformanceInfo agree on RAM (to within 1%).",
+    wm_claim(lesson, "GlobalMemoryStatusEx and GetPerformanceInfo agree on RAM (to within 1%).",
              physical_difference <= memory->physical_total / 100);
 }
 
@@ -190,8 +187,8 @@ static void show_the_address_space(wm_lesson_t *lesson, const wm_system_t *syste
              summary.free_bytes + summary.reserved_bytes + summary.committed_bytes ==
                  (uint64_t)(summary.end - summary.start));
     wm_claim(lesson, "Committed = image + mapped + private.",
-             summary.committed_bytes == summary.committed_image + summary.committed_mapped +
-                                            summary.committed_private);
+             summary.committed_bytes ==
+                 summary.committed_image + summary.committed_mapped + summary.committed_private);
 
     /* Two landmarks: this program's own image, and the stack this function runs on. */
     executable = GetModuleHandleW(NULL); /* NULL: the .exe's base address, no reference */
@@ -239,8 +236,8 @@ static int parse_child_report(const char *text, child_report_t *report)
 
     memset(report, 0, sizeof *report);
     fields = sscanf(text, "address=%llu first-read=%llu wrote=%llu read-back=%llu error=%lu",
-                    &report->address, &report->first_read, &report->wrote,
-                    &report->read_back, &report->error);
+                    &report->address, &report->first_read, &report->wrote, &report->read_back,
+                    &report->error);
     return fields == 5;
 }
 
@@ -341,8 +338,8 @@ static int run_as_child(const demo_config_t *config)
     SIZE_T one_byte = 1; /* VirtualAlloc commits the whole page that byte lies in */
     DWORD error = ERROR_SUCCESS;
 
-    error = wm_vm_allocate((void *)(uintptr_t)config->child_address, one_byte, PAGE_READWRITE,
-                           &base);
+    error =
+        wm_vm_allocate((void *)(uintptr_t)config->child_address, one_byte, PAGE_READWRITE, &base);
     if (error == ERROR_SUCCESS) {
         page = (volatile uint64_t *)base;
         first_read = *page;
@@ -364,8 +361,7 @@ static int run_as_child(const demo_config_t *config)
 /* ------------------------------------------------------------------------------------ */
 
 static void show_virtual_is_not_physical(wm_lesson_t *lesson, const wm_system_t *system,
-                                         const wm_memory_status_t *memory,
-                                         uint64_t requested)
+                                         const wm_memory_status_t *memory, uint64_t requested)
 {
     wm_process_counters_t before;
     wm_process_counters_t after;
@@ -427,13 +423,15 @@ static void show_virtual_is_not_physical(wm_lesson_t *lesson, const wm_system_t 
     wm_value_signed(lesson, "private bytes (commit) change", private_growth, "bytes");
     wm_value_bytes(lesson, "drop in available virtual memory", virtual_drop);
 
-    wm_claim(lesson, "The reservation is larger than RAM, and it succeeded.",
-             size > memory->physical_total);
+    if (size > memory->physical_total) {
+        wm_claim(lesson, "A reservation larger than RAM succeeded.", base != NULL);
+    } else {
+        wm_note(lesson, "--reserve chose a size no larger than RAM; try one that is larger.");
+    }
     wm_claim(lesson, "The reservation starts at a multiple of the allocation granularity.",
              (uintptr_t)base % system->allocation_granularity == 0);
     wm_claim(lesson, "VirtualQuery shows the whole range as one MEM_RESERVE region.",
-             region.state == MEM_RESERVE && region.base == (uintptr_t)base &&
-                 region.size >= size);
+             region.state == MEM_RESERVE && region.base == (uintptr_t)base && region.size >= size);
     wm_claim(lesson, "The working set grew by less than 1% of the size reserved.",
              working_set_growth < (int64_t)(size / 100));
     wm_claim_windows(lesson, "The working set (RAM in use) hardly moved: reserving costs no RAM.",

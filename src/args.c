@@ -248,8 +248,8 @@ wm_args_result_t wm_args_parse(int argc, wchar_t **argv, const wm_option_spec_t 
                 options->color = WM_COLOR_NEVER;
             } else {
                 quote(value == NULL ? L"" : value, shown, sizeof shown);
-                snprintf(error, error_capacity,
-                         "--color: '%s' is not one of auto, always, never", shown);
+                snprintf(error, error_capacity, "--color: '%s' is not one of auto, always, never",
+                         shown);
                 return WM_ARGS_ERROR;
             }
             continue;
@@ -288,8 +288,10 @@ void wm_args_usage(const char *program, const char *purpose, const wm_option_spe
     printf("usage: %s [options]\n\n", program);
     printf("  %-26s %s\n", "-h, --help, /?", "show this help and exit");
     printf("  %-26s %s\n", "--json", "print one JSON object instead of text");
-    printf("  %-26s %s\n", "--color=auto|always|never", "colour the verdicts (auto: on a console, unless NO_COLOR is set)");
-    printf("  %-26s %s\n", "--pause", "stop before each step and print the PID (for VMMap, WinDbg)");
+    printf("  %-26s %s\n", "--color=auto|always|never",
+           "colour the verdicts (auto: on a console, unless NO_COLOR is set)");
+    printf("  %-26s %s\n", "--pause",
+           "stop before each step and print the PID (for VMMap, WinDbg)");
     for (k = 0; k < extra_count; k++) {
         if (extra[k].help == NULL) {
             continue; /* internal option, used between a demo and its own child */

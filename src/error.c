@@ -22,11 +22,10 @@ DWORD wm_utf8_from_wide(const wchar_t *wide, char *utf8, size_t capacity)
         return ERROR_INVALID_PARAMETER;
     }
     utf8[0] = '\0';
-    written = wm__os.WideCharToMultiByte(CP_UTF8,
-                                         0,           /* flags: none are allowed with UTF-8 */
-                                         wide, -1,    /* -1: NUL-terminated, NUL included */
-                                         utf8, (int)capacity,
-                                         NULL, NULL); /* default char: must be NULL for UTF-8 */
+    written = wm__os.WideCharToMultiByte(CP_UTF8, 0, /* flags: none are allowed with UTF-8 */
+                                         wide, -1,   /* -1: NUL-terminated, NUL included */
+                                         utf8, (int)capacity, NULL,
+                                         NULL); /* default char: must be NULL for UTF-8 */
     if (written == 0) {
         DWORD error = GetLastError();
         utf8[0] = '\0';
@@ -43,9 +42,9 @@ DWORD wm_wide_from_utf8(const char *utf8, wchar_t *wide, size_t capacity)
         return ERROR_INVALID_PARAMETER;
     }
     wide[0] = L'\0';
-    written = wm__os.MultiByteToWideChar(CP_UTF8,
-                                         MB_ERR_INVALID_CHARS, /* reject bad bytes, no '?' */
-                                         utf8, -1, wide, (int)capacity);
+    written =
+        wm__os.MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, /* reject bad bytes, no '?' */
+                                   utf8, -1, wide, (int)capacity);
     if (written == 0) {
         DWORD error = GetLastError();
         wide[0] = L'\0';
@@ -58,8 +57,8 @@ DWORD wm_wide_from_utf8(const char *utf8, wchar_t *wide, size_t capacity)
 static void strip_trailing_space(wchar_t *text)
 {
     size_t length = wcslen(text);
-    while (length > 0 && (text[length - 1] == L'\r' || text[length - 1] == L'\n' ||
-                          text[length - 1] == L' ')) {
+    while (length > 0 &&
+           (text[length - 1] == L'\r' || text[length - 1] == L'\n' || text[length - 1] == L' ')) {
         length--;
         text[length] = L'\0';
     }
@@ -77,10 +76,9 @@ DWORD wm_error_text(DWORD code, char *text, size_t capacity)
         return ERROR_INVALID_PARAMETER;
     }
     message_utf8[0] = '\0';
-    length = wm__os.FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM |    /* the system's table */
+    length = wm__os.FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM |       /* the system's table */
                                        FORMAT_MESSAGE_IGNORE_INSERTS, /* %1 stays literal */
-                                   NULL, code,
-                                   0, /* language: the user's default */
+                                   NULL, code, 0, /* language: the user's default */
                                    message, WM_MESSAGE_MAX_CHARS, NULL);
     if (length > 0) {
         strip_trailing_space(message);

@@ -188,9 +188,8 @@ static void end_step(wm_lesson_t *lesson)
     }
 }
 
-void wm_lesson_begin(wm_lesson_t *lesson, const char *name, const char *title,
-                     unsigned step_total, const wm_options_t *options, wm_write_fn write,
-                     void *write_context)
+void wm_lesson_begin(wm_lesson_t *lesson, const char *name, const char *title, unsigned step_total,
+                     const wm_options_t *options, wm_write_fn write, void *write_context)
 {
     DWORD error = ERROR_SUCCESS;
     char version[64];
@@ -297,8 +296,7 @@ static void out_value_line(wm_lesson_t *lesson, const char *name, const char *sh
         dots = 1;
     }
     out(lesson, "    %s %s%.*s%s %s\n", name, paint(lesson, WM_ANSI_DIM), dots,
-        "..................................................", paint(lesson, WM_ANSI_RESET),
-        shown);
+        "..................................................", paint(lesson, WM_ANSI_RESET), shown);
 }
 
 static void json_value_start(wm_lesson_t *lesson, const char *name)
@@ -493,8 +491,7 @@ wm_verdict_t wm_claim_windows(wm_lesson_t *lesson, const char *claim, int held,
         return record(lesson, claim, WM_VERDICT_PASS, NULL);
     }
     if (lesson->runtime.is_wine) {
-        snprintf(reason, sizeof reason, "Wine %s: %s", lesson->runtime.wine_version,
-                 wine_reason);
+        snprintf(reason, sizeof reason, "Wine %s: %s", lesson->runtime.wine_version, wine_reason);
         return record(lesson, claim, WM_VERDICT_DIFFERS, reason);
     }
     return record(lesson, claim, WM_VERDICT_FAIL, NULL);

@@ -189,13 +189,23 @@ DWORD wm_process_run(const wchar_t *program, const wchar_t *arguments, wm_output
             goto cleanup;
         }
         startup.dwFlags = STARTF_USESTDHANDLES; /* use the three handles below */
-        startup.hStdInput = wm__os.GetStdHandle(STD_INPUT_HANDLE);
         startup.hStdOutput = write_end;
+        /* API oddity: GetStdHandle returns NULL (no error) when a process has no such
+         * handle, and INVALID_HANDLE_VALUE only when the call itself fails. */
+        startup.hStdInput = wm__os.GetStdHandle(STD_INPUT_HANDLE);
+        if (startup.hStdInput == INVALID_HANDLE_VALUE) {
+            error = GetLastError();
+            goto cleanup;
+        }
         startup.hStdError = wm__os.GetStdHandle(STD_ERROR_HANDLE);
+        if (startup.hStdError == INVALID_HANDLE_VALUE) {
+            error = GetLastError();
+            goto cleanup;
+        }
     }
 
-    ok = wm__os.CreateProcessW(program, command_line,
-                               NULL, NULL, /* default security for the process and thread */
+    ok = wm__os.CreateProcessW(program, command_line, NULL,
+                               NULL,       /* default security for the process and thread */
                                TRUE,       /* inherit handles: the pipe's write end */
                                0,          /* no creation flags: same console */
                                NULL, NULL, /* our environment and current folder */

@@ -25,9 +25,9 @@ DWORD wm_vm_reserve(void *address, SIZE_T size, void **base)
     if (size == 0) {
         return ERROR_INVALID_PARAMETER;
     }
-    reserved = wm__os.VirtualAlloc(address, size,
-                                   MEM_RESERVE,     /* address space only: no commit charge */
-                                   PAGE_NOACCESS);  /* ignored until pages are committed */
+    reserved =
+        wm__os.VirtualAlloc(address, size, MEM_RESERVE, /* address space only: no commit charge */
+                            PAGE_NOACCESS);             /* ignored until pages are committed */
     if (reserved == NULL) {
         return GetLastError();
     }
@@ -43,7 +43,7 @@ DWORD wm_vm_commit(void *address, SIZE_T size, DWORD protection)
         return ERROR_INVALID_PARAMETER;
     }
     committed = wm__os.VirtualAlloc(address, size,
-                                    MEM_COMMIT,  /* charge the commit limit; zero on first touch */
+                                    MEM_COMMIT, /* charge the commit limit; zero on first touch */
                                     protection);
     if (committed == NULL) {
         return GetLastError();
@@ -62,9 +62,9 @@ DWORD wm_vm_allocate(void *address, SIZE_T size, DWORD protection, void **base)
     if (size == 0) {
         return ERROR_INVALID_PARAMETER;
     }
-    allocated = wm__os.VirtualAlloc(address, size,
-                                    MEM_RESERVE | MEM_COMMIT, /* both steps in one call */
-                                    protection);
+    allocated =
+        wm__os.VirtualAlloc(address, size, MEM_RESERVE | MEM_COMMIT, /* both steps in one call */
+                            protection);
     if (allocated == NULL) {
         return GetLastError();
     }
@@ -93,8 +93,7 @@ DWORD wm_vm_release(void *base)
     if (base == NULL) {
         return ERROR_INVALID_PARAMETER;
     }
-    ok = wm__os.VirtualFree(base,
-                            0,            /* API rule: must be 0 with MEM_RELEASE */
+    ok = wm__os.VirtualFree(base, 0,      /* API rule: must be 0 with MEM_RELEASE */
                             MEM_RELEASE); /* the whole reservation, back to MEM_FREE */
     if (!ok) {
         return GetLastError();

@@ -50,7 +50,7 @@ typedef enum wm_option_kind_e
 /* One option a demo adds. An option with help == NULL is internal and not listed. */
 typedef struct wm_option_spec_s
 {
-    const wchar_t *name;    /* with the dashes: L"--reserve" */
+    const wchar_t *name; /* with the dashes: L"--reserve" */
     wm_option_kind_t kind;
     void *target;           /* where the value goes (see wm_option_kind_t) */
     const char *value_name; /* shown in usage: "SIZE" */
@@ -60,9 +60,9 @@ typedef struct wm_option_spec_s
 /* What wm_args_parse decided. */
 typedef enum wm_args_result_e
 {
-    WM_ARGS_RUN,   /* options parsed: run the demo */
-    WM_ARGS_HELP,  /* a help option: print usage, exit 0 */
-    WM_ARGS_ERROR  /* bad command line: print error, exit 2 */
+    WM_ARGS_RUN,  /* options parsed: run the demo */
+    WM_ARGS_HELP, /* a help option: print usage, exit 0 */
+    WM_ARGS_ERROR /* bad command line: print error, exit 2 */
 } wm_args_result_t;
 
 /*

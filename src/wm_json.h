@@ -21,21 +21,21 @@ typedef void (*wm_write_fn)(void *context, const char *bytes, size_t length);
 
 typedef struct wm_json_s
 {
-    wm_write_fn write;                         /* the sink */
-    void *context;                             /* passed to write */
-    int depth;                                 /* open objects and arrays */
+    wm_write_fn write;                          /* the sink */
+    void *context;                              /* passed to write */
+    int depth;                                  /* open objects and arrays */
     unsigned char has_items[WM_JSON_MAX_DEPTH]; /* per level: 1 once an item was written */
-    int after_key;                             /* a key was just written: no comma next */
-    int misused;                               /* set on unbalanced or too deep nesting */
+    int after_key;                              /* a key was just written: no comma next */
+    int misused;                                /* set on unbalanced or too deep nesting */
 } wm_json_t;
 
 /* A growable byte buffer; data is NUL-terminated whenever length > 0. */
 typedef struct wm_text_buffer_s
 {
-    char *data;                                /* malloc'd; free with wm_text_buffer_free */
-    size_t length;                             /* bytes written, NUL excluded */
-    size_t capacity;                           /* bytes allocated */
-    int out_of_memory;                         /* set when a write could not be stored */
+    char *data;        /* malloc'd; free with wm_text_buffer_free */
+    size_t length;     /* bytes written, NUL excluded */
+    size_t capacity;   /* bytes allocated */
+    int out_of_memory; /* set when a write could not be stored */
 } wm_text_buffer_t;
 
 void wm_json_init(wm_json_t *json, wm_write_fn write, void *context);

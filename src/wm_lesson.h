@@ -37,28 +37,28 @@ typedef enum wm_verdict_e
 /* The lesson's state. The demo owns it (usually on main's stack); fields are read-only. */
 typedef struct wm_lesson_s
 {
-    const char *name;            /* the demo's name: "virtual-memory" */
-    const char *title;           /* one line: what the lesson shows */
-    unsigned step_total;         /* steps the demo will take (for "Step 2/4") */
-    unsigned step_number;        /* the current step, from 1; 0 before the first */
-    unsigned passed;             /* claims with each verdict so far */
+    const char *name;     /* the demo's name: "virtual-memory" */
+    const char *title;    /* one line: what the lesson shows */
+    unsigned step_total;  /* steps the demo will take (for "Step 2/4") */
+    unsigned step_number; /* the current step, from 1; 0 before the first */
+    unsigned passed;      /* claims with each verdict so far */
     unsigned differs;
     unsigned failed;
-    int json;                    /* --json: the JSON document instead of text */
-    int color;                   /* colour the text */
-    int pause;                   /* --pause: wait before each step */
-    wm_runtime_t runtime;        /* the OS version and Wine, read once at the start */
-    wm_write_fn write;           /* where output goes (stdout unless a test says otherwise) */
+    int json;             /* --json: the JSON document instead of text */
+    int color;            /* colour the text */
+    int pause;            /* --pause: wait before each step */
+    wm_runtime_t runtime; /* the OS version and Wine, read once at the start */
+    wm_write_fn write;    /* where output goes (stdout unless a test says otherwise) */
     void *write_context;
-    wm_json_t document;          /* the JSON document being written, with --json */
+    wm_json_t document;           /* the JSON document being written, with --json */
     wm_text_buffer_t step_values; /* the current step's values, as JSON array text */
     wm_text_buffer_t step_claims; /* the current step's claims, as JSON array text */
     wm_text_buffer_t step_notes;  /* the current step's notes, as JSON array text */
-    wm_json_t values_json;       /* writers into the three buffers above */
+    wm_json_t values_json;        /* writers into the three buffers above */
     wm_json_t claims_json;
     wm_json_t notes_json;
-    char step_title[128];        /* the current step's title and narration, kept for */
-    char step_narration[2048];   /* the JSON object written when the step ends */
+    char step_title[128];      /* the current step's title and narration, kept for */
+    char step_narration[2048]; /* the JSON object written when the step ends */
 } wm_lesson_t;
 
 /*
@@ -66,9 +66,8 @@ typedef struct wm_lesson_s
  * the JSON document. write may be NULL for stdout. name, title and the strings passed to
  * later calls are UTF-8.
  */
-void wm_lesson_begin(wm_lesson_t *lesson, const char *name, const char *title,
-                     unsigned step_total, const wm_options_t *options, wm_write_fn write,
-                     void *write_context);
+void wm_lesson_begin(wm_lesson_t *lesson, const char *name, const char *title, unsigned step_total,
+                     const wm_options_t *options, wm_write_fn write, void *write_context);
 
 /* Starts the next step: ends the previous one, waits if --pause, prints the heading and
  * the narration (wrapped to the terminal width in text). */

@@ -47,9 +47,9 @@ typedef struct wm_os_s
     BOOL(WINAPI *CreatePipe)(PHANDLE, PHANDLE, LPSECURITY_ATTRIBUTES, DWORD);
     BOOL(WINAPI *SetHandleInformation)(HANDLE, DWORD, DWORD);
     HANDLE(WINAPI *GetStdHandle)(DWORD);
-    BOOL(WINAPI *CreateProcessW)(LPCWSTR, LPWSTR, LPSECURITY_ATTRIBUTES, LPSECURITY_ATTRIBUTES,
-                                 BOOL, DWORD, LPVOID, LPCWSTR, LPSTARTUPINFOW,
-                                 LPPROCESS_INFORMATION);
+    BOOL(WINAPI *CreateProcessW)
+    (LPCWSTR, LPWSTR, LPSECURITY_ATTRIBUTES, LPSECURITY_ATTRIBUTES, BOOL, DWORD, LPVOID, LPCWSTR,
+     LPSTARTUPINFOW, LPPROCESS_INFORMATION);
     BOOL(WINAPI *ReadFile)(HANDLE, LPVOID, DWORD, LPDWORD, LPOVERLAPPED);
     DWORD(WINAPI *WaitForSingleObject)(HANDLE, DWORD);
     BOOL(WINAPI *GetExitCodeProcess)(HANDLE, LPDWORD);
@@ -67,12 +67,12 @@ extern const wm_os_t wm__os_real;
  * wrapper that counts calls: the nth call (counting from 1) fails the way its function
  * reports failure (NULL, FALSE, 0, INVALID_HANDLE_VALUE, WAIT_FAILED) after
  * SetLastError(error); every other call goes to the real function. Functions that cannot
- * fail (GetSystemInfo, GetProcessHeap) are counted but never fail.
+ * fail (GetSystemInfo, GetProcessHeap) are counted but never fail: when the nth call is
+ * one of them, no call fails.
  * Calls that do not fail go on to the table as it was when armed, so a test may first
  * install its own counting wrappers and then arm the injector on top of them.
  * wm_os_fault_disarm() restores that table and returns how many calls were counted;
- * wm_os_fault_fired() names the function that was made to fail, or is NULL if the code
- * under test made fewer than nth calls.
+ * wm_os_fault_fired() names the function that was made to fail, or is NULL if none was.
  * Not thread-safe: arm, run the code under test on one thread, disarm.
  */
 void wm_os_fault_arm(unsigned long nth, DWORD error);

@@ -17,61 +17,61 @@
 /* What GetSystemInfo says about the machine and the address space. */
 typedef struct wm_system_s
 {
-    WORD architecture;             /* PROCESSOR_ARCHITECTURE_AMD64 (9) on x64 */
-    DWORD page_size;               /* unit of commit and protection: 4096 on x86/x64 */
-    DWORD allocation_granularity;  /* reservations start at multiples of this: 65536 */
-    uintptr_t lowest_address;      /* lowest address a program can allocate */
-    uintptr_t highest_address;     /* highest such address: the last byte, inclusive */
-    DWORD processors;              /* logical processors in this process's group */
+    WORD architecture;            /* PROCESSOR_ARCHITECTURE_AMD64 (9) on x64 */
+    DWORD page_size;              /* unit of commit and protection: 4096 on x86/x64 */
+    DWORD allocation_granularity; /* reservations start at multiples of this: 65536 */
+    uintptr_t lowest_address;     /* lowest address a program can allocate */
+    uintptr_t highest_address;    /* highest such address: the last byte, inclusive */
+    DWORD processors;             /* logical processors in this process's group */
 } wm_system_t;
 
 /* What GlobalMemoryStatusEx says, in bytes. */
 typedef struct wm_memory_status_s
 {
-    DWORD load_percent;            /* 0-100: how much physical memory is in use */
-    ULONGLONG physical_total;      /* RAM the OS can use */
-    ULONGLONG physical_available;  /* RAM free or reusable right now */
-    ULONGLONG commit_limit;        /* RAM + page files: what can be committed in all */
-    ULONGLONG commit_available;    /* how much more this process could commit */
-    ULONGLONG virtual_total;       /* user address space of this process */
-    ULONGLONG virtual_available;   /* ...of which neither reserved nor committed */
+    DWORD load_percent;           /* 0-100: how much physical memory is in use */
+    ULONGLONG physical_total;     /* RAM the OS can use */
+    ULONGLONG physical_available; /* RAM free or reusable right now */
+    ULONGLONG commit_limit;       /* RAM + page files: what can be committed in all */
+    ULONGLONG commit_available;   /* how much more this process could commit */
+    ULONGLONG virtual_total;      /* user address space of this process */
+    ULONGLONG virtual_available;  /* ...of which neither reserved nor committed */
 } wm_memory_status_t;
 
 /* What GetPerformanceInfo says about the whole system, converted from pages to bytes. */
 typedef struct wm_performance_s
 {
-    SIZE_T page_size;              /* the page size the counts were in */
-    ULONGLONG commit_total;        /* bytes committed by all processes (commit charge) */
-    ULONGLONG commit_limit;        /* the most that can be committed without growing page files */
-    ULONGLONG commit_peak;         /* highest commit_total since boot */
-    ULONGLONG physical_total;      /* RAM */
-    ULONGLONG physical_available;  /* RAM free or reusable */
-    ULONGLONG system_cache;        /* RAM used by the file cache */
-    ULONGLONG kernel_total;        /* kernel paged + nonpaged pool */
-    DWORD handles;                 /* open handles, all processes */
-    DWORD processes;               /* running processes */
-    DWORD threads;                 /* running threads */
+    SIZE_T page_size;             /* the page size the counts were in */
+    ULONGLONG commit_total;       /* bytes committed by all processes (commit charge) */
+    ULONGLONG commit_limit;       /* the most that can be committed without growing page files */
+    ULONGLONG commit_peak;        /* highest commit_total since boot */
+    ULONGLONG physical_total;     /* RAM */
+    ULONGLONG physical_available; /* RAM free or reusable */
+    ULONGLONG system_cache;       /* RAM used by the file cache */
+    ULONGLONG kernel_total;       /* kernel paged + nonpaged pool */
+    DWORD handles;                /* open handles, all processes */
+    DWORD processes;              /* running processes */
+    DWORD threads;                /* running threads */
 } wm_performance_t;
 
 /* What GetProcessMemoryInfo says about one process, in bytes. */
 typedef struct wm_process_counters_s
 {
-    DWORD page_faults;             /* soft and hard page faults since the process started */
-    SIZE_T working_set;            /* bytes of this process resident in RAM now */
-    SIZE_T peak_working_set;       /* highest working_set so far */
-    SIZE_T private_bytes;          /* commit charge: private committed bytes */
-    SIZE_T pagefile_usage;         /* same as private_bytes on Windows 7 and later */
-    SIZE_T peak_pagefile_usage;    /* highest pagefile_usage so far */
+    DWORD page_faults;          /* soft and hard page faults since the process started */
+    SIZE_T working_set;         /* bytes of this process resident in RAM now */
+    SIZE_T peak_working_set;    /* highest working_set so far */
+    SIZE_T private_bytes;       /* commit charge: private committed bytes */
+    SIZE_T pagefile_usage;      /* same as private_bytes on Windows 7 and later */
+    SIZE_T peak_pagefile_usage; /* highest pagefile_usage so far */
 } wm_process_counters_t;
 
 /* Which OS is running the program. */
 typedef struct wm_runtime_s
 {
-    DWORD major;                   /* RtlGetVersion: 10 on Windows 10 and 11 */
-    DWORD minor;                   /* 0 on Windows 10 and 11 */
-    DWORD build;                   /* 22000 and later are Windows 11 */
-    int is_wine;                   /* 1 when Wine runs the program */
-    char wine_version[32];         /* Wine's version ("8.0"), or "" on Windows */
+    DWORD major;           /* RtlGetVersion: 10 on Windows 10 and 11 */
+    DWORD minor;           /* 0 on Windows 10 and 11 */
+    DWORD build;           /* 22000 and later are Windows 11 */
+    int is_wine;           /* 1 when Wine runs the program */
+    char wine_version[32]; /* Wine's version ("8.0"), or "" on Windows */
 } wm_runtime_t;
 
 /* Fills system from GetSystemInfo. Fails only with ERROR_INVALID_PARAMETER (NULL). */

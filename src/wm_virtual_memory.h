@@ -18,29 +18,29 @@
 /* One region, as MEMORY_BASIC_INFORMATION describes it. */
 typedef struct wm_region_s
 {
-    uintptr_t base;                /* first address of the region, page-aligned */
-    SIZE_T size;                   /* bytes, a multiple of the page size */
-    DWORD state;                   /* MEM_FREE, MEM_RESERVE or MEM_COMMIT */
-    DWORD protect;                 /* PAGE_* now; 0 when reserved; undefined when free */
-    DWORD type;                    /* MEM_IMAGE, MEM_MAPPED or MEM_PRIVATE; 0 when free */
-    uintptr_t allocation_base;     /* base of the reservation or view this belongs to */
-    DWORD allocation_protect;      /* the protection given when it was reserved */
+    uintptr_t base;            /* first address of the region, page-aligned */
+    SIZE_T size;               /* bytes, a multiple of the page size */
+    DWORD state;               /* MEM_FREE, MEM_RESERVE or MEM_COMMIT */
+    DWORD protect;             /* PAGE_* now; 0 when reserved; undefined when free */
+    DWORD type;                /* MEM_IMAGE, MEM_MAPPED or MEM_PRIVATE; 0 when free */
+    uintptr_t allocation_base; /* base of the reservation or view this belongs to */
+    DWORD allocation_protect;  /* the protection given when it was reserved */
 } wm_region_t;
 
 /* Totals over one walk of the address space. */
 typedef struct wm_space_summary_s
 {
-    uintptr_t start;               /* where the walk began: the lowest application address */
-    uintptr_t end;                 /* where it ended: one past the last region */
-    SIZE_T regions;                /* regions visited */
-    SIZE_T gaps;                   /* times a region did not start where the last ended */
-    ULONGLONG free_bytes;          /* MEM_FREE: nothing there */
-    ULONGLONG reserved_bytes;      /* MEM_RESERVE: address space held, no storage */
-    ULONGLONG committed_bytes;     /* MEM_COMMIT: backed by RAM or the page file */
-    ULONGLONG committed_image;     /* ...of which executables and DLLs (MEM_IMAGE) */
-    ULONGLONG committed_mapped;    /* ...of which file and section views (MEM_MAPPED) */
-    ULONGLONG committed_private;   /* ...of which private memory: heaps, stacks, VirtualAlloc */
-    ULONGLONG largest_free;        /* the biggest MEM_FREE region */
+    uintptr_t start;             /* where the walk began: the lowest application address */
+    uintptr_t end;               /* where it ended: one past the last region */
+    SIZE_T regions;              /* regions visited */
+    SIZE_T gaps;                 /* times a region did not start where the last ended */
+    ULONGLONG free_bytes;        /* MEM_FREE: nothing there */
+    ULONGLONG reserved_bytes;    /* MEM_RESERVE: address space held, no storage */
+    ULONGLONG committed_bytes;   /* MEM_COMMIT: backed by RAM or the page file */
+    ULONGLONG committed_image;   /* ...of which executables and DLLs (MEM_IMAGE) */
+    ULONGLONG committed_mapped;  /* ...of which file and section views (MEM_MAPPED) */
+    ULONGLONG committed_private; /* ...of which private memory: heaps, stacks, VirtualAlloc */
+    ULONGLONG largest_free;      /* the biggest MEM_FREE region */
 } wm_space_summary_t;
 
 /*
