@@ -111,8 +111,9 @@ static void show_the_machine(wm_lesson_t *lesson, wm_system_t *system, wm_memory
     wm_value_bytes(lesson, "physical memory (RAM)", memory->physical_total);
     wm_value_bytes(lesson, "physical memory available", memory->physical_available);
     wm_value_count(lesson, "memory load", memory->load_percent, "%");
-    wm_value_bytes(lesson, "commit limit (RAM + page files)", memory->commit_limit);
+    wm_value_bytes(lesson, "commit limit (RAM + page files)", performance.commit_limit);
     wm_value_bytes(lesson, "commit charge, all processes", performance.commit_total);
+    wm_value_bytes(lesson, "this process could still commit", memory->commit_available);
     wm_value_bytes(lesson, "RAM, as GetPerformanceInfo counts", performance.physical_total);
 
     wm_claim(lesson, "The page size is a power of two.", wm_is_power_of_two(system->page_size));
@@ -132,6 +133,8 @@ static void show_the_machine(wm_lesson_t *lesson, wm_system_t *system, wm_memory
              user_space > memory->physical_total);
     wm_claim(lesson, "Available RAM is at most the total.",
              memory->physical_available <= memory->physical_total);
+    wm_claim(lesson, "All processes together have committed no more than the commit limit.",
+             performance.commit_total <= performance.commit_limit);
     /* The two functions read the same kernel count, one in bytes and one in pages. */
     physical_difference = memory->physical_total > performance.physical_total
                               ? memory->physical_total - performance.physical_total

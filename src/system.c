@@ -75,8 +75,10 @@ DWORD wm_memory_status(wm_memory_status_t *status)
     status->load_percent = raw.dwMemoryLoad;
     status->physical_total = raw.ullTotalPhys;
     status->physical_available = raw.ullAvailPhys;
-    /* API oddity: the "page file" fields are the commit limit and the commit still
-     * available, which count RAM as well as the page files. */
+    /* API oddity: the "page file" fields are about commit, not page files: the commit
+     * limit (of the system or this process, whichever is smaller) and what this process
+     * could still commit. Both count RAM as well as page files. For the system-wide
+     * limit, Microsoft Learn's MEMORYSTATUSEX page points to GetPerformanceInfo. */
     status->commit_limit = raw.ullTotalPageFile;
     status->commit_available = raw.ullAvailPageFile;
     status->virtual_total = raw.ullTotalVirtual;
