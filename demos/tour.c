@@ -282,29 +282,23 @@ int wmain(int argc, wchar_t **argv)
     tour_result_t results[COURSE_LENGTH];
     tour_capture_t captures[COURSE_LENGTH];
     wchar_t arguments[64];
-    char error[256];
     const wm_option_spec_t extra[] = {
         {L"--list", WM_OPTION_FLAG, &config.list, NULL, "list the lessons and their docs pages"},
         {L"--only", WM_OPTION_TEXT, &config.only, "NAME", "run only the lesson NAME"},
     };
     const size_t extra_count = sizeof extra / sizeof extra[0];
-    wm_args_result_t parsed = WM_ARGS_RUN;
     size_t count = 0;
     size_t i = 0;
     int color = 0;
+    int handled = 0;
     int exit_code = WM_EXIT_OK;
 
     memset(&config, 0, sizeof config);
     memset(captures, 0, sizeof captures);
     wm_console_init();
-    parsed = wm_args_parse(argc, argv, extra, extra_count, &options, error, sizeof error);
-    if (parsed == WM_ARGS_HELP) {
-        wm_args_usage(DEMO_NAME, DEMO_TITLE, extra, extra_count);
-        return WM_EXIT_OK;
-    }
-    if (parsed == WM_ARGS_ERROR) {
-        fprintf(stderr, "%s: %s\n", DEMO_NAME, error);
-        return WM_EXIT_USAGE;
+    handled = wm_args_handle(argc, argv, DEMO_NAME, DEMO_TITLE, extra, extra_count, &options);
+    if (handled != WM_ARGS_CONTINUE) {
+        return handled;
     }
     if (config.list) {
         print_list();

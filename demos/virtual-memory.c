@@ -460,6 +460,28 @@ static void show_virtual_is_not_physical(wm_lesson_t *lesson, const wm_system_t 
              error == ERROR_SUCCESS && region.state == MEM_FREE);
 }
 
+/* --reserve must be at least one byte and fit in the user address space: a usage error
+ * otherwise (exit 2), not a failed claim. */
+static int check_reserve_option(const demo_config_t *config)
+{
+    wm_memory_status_t memory;
+    DWORD error = ERROR_SUCCESS;
+
+    if (config->reserve_bytes == RESERVE_DEFAULT) {
+        return WM_ARGS_CONTINUE;
+    }
+    if (config->reserve_bytes == 0) {
+        fprintf(stderr, "%s: --reserve: must be at least 1 byte\n", DEMO_NAME);
+        return WM_EXIT_USAGE;
+    }
+    error = wm_memory_status(&memory);
+    if (error == ERROR_SUCCESS && config->reserve_bytes > memory.virtual_total) {
+        fprintf(stderr, "%s: --reserve: larger than the user address space\n", DEMO_NAME);
+        return WM_EXIT_USAGE;
+    }
+    return WM_ARGS_CONTINUE;
+}
+
 /* ------------------------------------------------------------------------------------ */
 /* The table of contents.                                                               */
 /* ------------------------------------------------------------------------------------ */
@@ -471,7 +493,6 @@ int wmain(int argc, wchar_t **argv)
     wm_lesson_t lesson;
     wm_system_t system;
     wm_memory_status_t memory;
-    char error[256];
     const wm_option_spec_t extra[] = {
         {L"--reserve", WM_OPTION_SIZE, &config.reserve_bytes, "SIZE",
          "step 4: reserve SIZE (K/M/G/T) instead of 4 x RAM"},
@@ -479,34 +500,21 @@ int wmain(int argc, wchar_t **argv)
          NULL /* internal: step 3 runs a copy of this program with it */},
     };
     const size_t extra_count = sizeof extra / sizeof extra[0];
-    wm_args_result_t parsed = WM_ARGS_RUN;
-    DWORD status = ERROR_SUCCESS;
+    int handled = 0;
 
     memset(&config, 0, sizeof config);
     config.reserve_bytes = RESERVE_DEFAULT;
     wm_console_init();
-    parsed = wm_args_parse(argc, argv, extra, extra_count, &options, error, sizeof error);
-    if (parsed == WM_ARGS_HELP) {
-        wm_args_usage(DEMO_NAME, DEMO_TITLE, extra, extra_count);
-        return WM_EXIT_OK;
-    }
-    if (parsed == WM_ARGS_ERROR) {
-        fprintf(stderr, "%s: %s\n", DEMO_NAME, error);
-        return WM_EXIT_USAGE;
+    handled = wm_args_handle(argc, argv, DEMO_NAME, DEMO_TITLE, extra, extra_count, &options);
+    if (handled != WM_ARGS_CONTINUE) {
+        return handled;
     }
     if (config.child_address != 0) {
         return run_as_child(&config);
     }
-    if (config.reserve_bytes == 0) {
-        fprintf(stderr, "%s: --reserve: must be at least 1 byte\n", DEMO_NAME);
-        return WM_EXIT_USAGE;
-    }
-    if (config.reserve_bytes != RESERVE_DEFAULT) {
-        status = wm_memory_status(&memory);
-        if (status == ERROR_SUCCESS && config.reserve_bytes > memory.virtual_total) {
-            fprintf(stderr, "%s: --reserve: larger than the user address space\n", DEMO_NAME);
-            return WM_EXIT_USAGE;
-        }
+    handled = check_reserve_option(&config);
+    if (handled != WM_ARGS_CONTINUE) {
+        return handled;
     }
 
     wm_lesson_begin(&lesson, DEMO_NAME, DEMO_TITLE, 4, &options, NULL, NULL);

@@ -307,3 +307,21 @@ void wm_args_usage(const char *program, const char *purpose, const wm_option_spe
     printf("\nexit codes: 0 every claim passed (or differs, with the reason), 1 a claim failed,\n"
            "            2 bad command line, 77 the feature is not available here\n");
 }
+
+int wm_args_handle(int argc, wchar_t **argv, const char *program, const char *purpose,
+                   const wm_option_spec_t *extra, size_t extra_count, wm_options_t *options)
+{
+    char error[256];
+    wm_args_result_t parsed = WM_ARGS_RUN;
+
+    parsed = wm_args_parse(argc, argv, extra, extra_count, options, error, sizeof error);
+    if (parsed == WM_ARGS_HELP) {
+        wm_args_usage(program, purpose, extra, extra_count);
+        return WM_EXIT_OK;
+    }
+    if (parsed == WM_ARGS_ERROR) {
+        fprintf(stderr, "%s: %s\n", program, error);
+        return WM_EXIT_USAGE;
+    }
+    return WM_ARGS_CONTINUE;
+}

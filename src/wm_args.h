@@ -74,6 +74,18 @@ wm_args_result_t wm_args_parse(int argc, wchar_t **argv, const wm_option_spec_t 
                                size_t extra_count, wm_options_t *options, char *error,
                                size_t error_capacity);
 
+/* wm_args_handle's answer when the demo should go on and run. */
+#define WM_ARGS_CONTINUE (-1)
+
+/*
+ * What every demo's main does first: parses the command line (wm_args_parse); on a help
+ * option prints usage and returns WM_EXIT_OK; on a bad command line prints one line on
+ * stderr ("PROGRAM: PROBLEM") and returns WM_EXIT_USAGE; otherwise returns
+ * WM_ARGS_CONTINUE with options and the extra options' targets filled in.
+ */
+int wm_args_handle(int argc, wchar_t **argv, const char *program, const char *purpose,
+                   const wm_option_spec_t *extra, size_t extra_count, wm_options_t *options);
+
 /* Prints usage to stdout: the program name, its one-line purpose, and every option. */
 void wm_args_usage(const char *program, const char *purpose, const wm_option_spec_t *extra,
                    size_t extra_count);
