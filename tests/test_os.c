@@ -91,6 +91,126 @@ static void test_os_fault_passes_calls_to_the_table_it_was_armed_over(void **sta
     assert_int_equal(wm_vm_release(base), ERROR_SUCCESS);
 }
 
+/* ---- The sweep: every library operation, with each of its OS calls failing in turn. ---- */
+
+/* One operation under test: runs library calls and returns the first error. */
+typedef DWORD (*operation_fn)(void);
+
+static DWORD reserve_commit_decommit_release(void)
+{
+    void *base = NULL;
+    DWORD error = ERROR_SUCCESS;
+
+    error = wm_vm_reserve(NULL, 1024 * 1024, &base);
+    if (error != ERROR_SUCCESS) {
+        return error;
+    }
+    error = wm_vm_commit(base, 4096, PAGE_READWRITE);
+    if (error == ERROR_SUCCESS) {
+        error = wm_vm_decommit(base, 4096);
+    }
+    /* Release even after a failure: the operation must leave nothing behind. */
+    if (wm_vm_release(base) != ERROR_SUCCESS && error == ERROR_SUCCESS) {
+        error = WM_TEST_INJECTED_ERROR;
+    }
+    return error;
+}
+
+static DWORD allocate_and_release(void)
+{
+    void *base = NULL;
+    DWORD error = ERROR_SUCCESS;
+
+    error = wm_vm_allocate(NULL, 4096, PAGE_READWRITE, &base);
+    if (error != ERROR_SUCCESS) {
+        return error;
+    }
+    return wm_vm_release(base);
+}
+
+static DWORD summarize_address_space(void)
+{
+    wm_space_summary_t summary;
+    return wm_space_summarize(GetCurrentProcess(), &summary);
+}
+
+static DWORD query_runtime(void)
+{
+    wm_runtime_t runtime;
+    return wm_runtime_query(&runtime);
+}
+
+static DWORD query_memory(void)
+{
+    wm_memory_status_t memory;
+    wm_performance_t performance;
+    wm_process_counters_t counters;
+    DWORD error = ERROR_SUCCESS;
+
+    error = wm_memory_status(&memory);
+    if (error == ERROR_SUCCESS) {
+        error = wm_performance_query(&performance);
+    }
+    if (error == ERROR_SUCCESS) {
+        error = wm_process_counters(GetCurrentProcess(), &counters);
+    }
+    return error;
+}
+
+static DWORD find_sibling(void)
+{
+    wchar_t path[MAX_PATH];
+    return wm_process_sibling_path(L"helper_child.exe", path, MAX_PATH);
+}
+
+/* Runs operation once per OS call it makes, failing that call. fallback_ok: the operation
+ * may survive a failure (it has a documented fallback) and still report success. */
+static void sweep(const char *name, operation_fn operation, int fallback_ok)
+{
+    unsigned long nth = 0;
+    unsigned long calls = 0;
+    const char *fired = NULL;
+    DWORD error = ERROR_SUCCESS;
+    int completed = 0;
+
+    for (nth = 1; nth <= WM_TEST_MAX_CALLS && !completed; nth++) {
+        wm_test_count_resources();
+        wm_os_fault_arm(nth, WM_TEST_INJECTED_ERROR);
+        error = operation();
+        calls = wm_os_fault_disarm();
+        fired = wm_os_fault_fired();
+        if (fired == NULL) {
+            /* Nothing failed: the nth call could not fail (GetSystemInfo), or there was none. */
+            assert_int_equal(error, ERROR_SUCCESS);
+            completed = calls < nth;
+        } else {
+            print_message("%s: call %lu (%s) failed -> %lu\n", name, nth, fired,
+                          (unsigned long)error);
+            /* The caller sees the OS's error, unchanged, or (fallback) success. */
+            if (!(fallback_ok && error == ERROR_SUCCESS)) {
+                assert_int_equal(error, wm_test_expected_error(fired));
+            }
+        }
+        if (!wm_test_release_failed(fired)) {
+            assert_true(wm_test_nothing_held());
+        }
+        wm_test_stop_counting();
+    }
+    assert_true(completed);
+}
+
+static void test_os_every_injected_failure_is_reported_and_leaves_nothing_held(void **state)
+{
+    (void)state;
+    sweep("reserve/commit/decommit/release", reserve_commit_decommit_release, 0);
+    sweep("allocate/release", allocate_and_release, 0);
+    sweep("summarize", summarize_address_space, 0);
+    /* A failed lookup of wine_get_version means "not Wine": the documented fallback. */
+    sweep("runtime", query_runtime, 1);
+    sweep("memory", query_memory, 0);
+    sweep("sibling path", find_sibling, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -101,6 +221,8 @@ int main(void)
         cmocka_unit_test_teardown(test_os_fault_reports_nothing_fired_when_calls_run_out, teardown),
         cmocka_unit_test_teardown(test_os_fault_passes_calls_to_the_table_it_was_armed_over,
                                   teardown),
+        cmocka_unit_test_teardown(
+            test_os_every_injected_failure_is_reported_and_leaves_nothing_held, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

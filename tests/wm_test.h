@@ -24,7 +24,37 @@
 /* An error code no real call returns, so a test can tell an injected failure apart. */
 #define WM_TEST_INJECTED_ERROR ERROR_NOT_ENOUGH_QUOTA
 
-/* Most OS calls any one library function makes; fault loops stop after this many. */
-#define WM_TEST_MAX_CALLS 64
+/* Most OS calls any one operation under test makes (a walk of the whole address space
+ * makes one VirtualQueryEx per region, about 80 here); fault loops stop after this many. */
+#define WM_TEST_MAX_CALLS 1024
+
+/* What the library holds, as counted by wrappers in its OS table (wm_test.c). */
+typedef struct wm_test_resources_s
+{
+    long reservations; /* VirtualAlloc(MEM_RESERVE) minus VirtualFree(MEM_RELEASE) */
+    long heap_blocks;  /* HeapAlloc minus HeapFree */
+    long handles;      /* pipes and processes created minus CloseHandle */
+} wm_test_resources_t;
+
+extern wm_test_resources_t wm_test_resources;
+
+/* Zeroes the counters and installs the counting wrappers in wm__os. Arm the fault
+ * injector after this, so that it sits on top of them. */
+void wm_test_count_resources(void);
+
+/* Disarms the fault injector and puts the real functions back. */
+void wm_test_stop_counting(void);
+
+/* 1 when every counted resource was given back. */
+int wm_test_nothing_held(void);
+
+/* 1 when the injected failure hit a release function (CloseHandle, HeapFree, VirtualFree):
+ * then the resource it was releasing is, by definition, still held. */
+int wm_test_release_failed(const char *fired);
+
+/* The error a library function reports when the call named fired failed: the injected
+ * error, except for HeapAlloc, which sets no last error, so the library reports
+ * ERROR_NOT_ENOUGH_MEMORY (HeapAlloc's documented meaning of NULL). */
+DWORD wm_test_expected_error(const char *fired);
 
 #endif /* WM_TEST_H */
