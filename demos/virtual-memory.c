@@ -439,7 +439,7 @@ static void show_virtual_is_not_physical(wm_lesson_t *lesson, const wm_system_t 
              working_set_growth < (int64_t)(size / 100));
     wm_claim_windows(lesson, "The working set (RAM in use) hardly moved: reserving costs no RAM.",
                      working_set_growth < (int64_t)NOISE_BYTES,
-                     "Wine keeps one byte of bookkeeping per reserved page (its page "
+                     "it keeps one byte of bookkeeping per reserved page (its page "
                      "protection table), so a reservation costs RAM: size / page size bytes.");
     if (wm_is_wine()) {
         wm_claim_differs(lesson, "Reserving adds nothing to the commit charge (private bytes).",
@@ -450,8 +450,7 @@ static void show_virtual_is_not_physical(wm_lesson_t *lesson, const wm_system_t 
                  private_growth < (int64_t)NOISE_BYTES);
     }
     wm_claim_windows(lesson, "Available virtual memory dropped by the size reserved.",
-                     virtual_drop >= size,
-                     "ullAvailVirtual does not count reservations under Wine.");
+                     virtual_drop >= size, "ullAvailVirtual does not count reservations.");
 
     error = wm_vm_release(base);
     wm_claim_success(lesson, "VirtualFree(MEM_RELEASE, size 0)", error);

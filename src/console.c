@@ -7,6 +7,8 @@
 
 #include <stdio.h>
 
+#include "wm_system.h"
+
 /* Characters read per ReadConsoleW call while waiting for Enter. */
 #define WM_PAUSE_READ_CHARS 64
 
@@ -54,6 +56,11 @@ int wm_console_use_color(wm_color_mode_t mode)
     ok = GetConsoleMode(out, &console_mode);
     if (!ok) {
         return 0; /* a pipe or a file */
+    }
+    /* Wine 8 accepts ENABLE_VIRTUAL_TERMINAL_PROCESSING on a terminal but drops the ESC
+     * byte and prints the rest ("[1m"), measured under tmux: no colour there. */
+    if (wm_is_wine()) {
+        return 0;
     }
     /* Windows 10 consoles understand ANSI sequences once this mode bit is on; older
      * consoles refuse it, and then we print plain text. */

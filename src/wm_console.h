@@ -27,7 +27,8 @@ int wm_console_is_console(DWORD which);
 /*
  * Decides whether to colour output: never for WM_COLOR_NEVER; always for
  * WM_COLOR_ALWAYS; for WM_COLOR_AUTO only when stdout is a console that accepts ANSI
- * sequences (virtual terminal processing) and the NO_COLOR variable is unset or empty.
+ * sequences (virtual terminal processing), the NO_COLOR variable is unset or empty, and
+ * the runtime is not Wine (whose console drops the escape byte).
  */
 int wm_console_use_color(wm_color_mode_t mode);
 
