@@ -28,7 +28,14 @@ static const SIZE_T lesson_sizes[] = {1, 16, 100, 1000, 10000};
 #define UNDER_THE_LIMIT (900u * 1024u)
 #define OVER_THE_LIMIT (1100u * 1024u)
 
+/* Block sizes for the zeroing and realloc tests (sizes, not pages). */
+#define SMALL_BLOCK 64
+#define GROWN_BLOCK 4096
+
 static wm_system_t system_facts;
+/* 1 under Wine, read once: a fault injected into wm_is_wine's own lookups must not change
+ * which functions a test calls. */
+static int under_wine = 0;
 /* A growable private heap shared by the tests that need no fresh heap. */
 static HANDLE shared_heap = NULL;
 /* A heap only the sweep uses, so its walks stay short: a walk makes one OS call per entry. */
@@ -40,6 +47,7 @@ static int group_setup(void **state)
     if (wm_system_query(&system_facts) != ERROR_SUCCESS) {
         return -1;
     }
+    under_wine = wm_is_wine();
     if (wm_heap_create(0, 0, 0, &sweep_heap) != ERROR_SUCCESS) {
         return -1;
     }
@@ -136,9 +144,10 @@ static void test_heap_zero_memory_gives_a_zeroed_block(void **state)
     int all_zero = 1;
 
     (void)state;
-    assert_int_equal(wm_heap_alloc(shared_heap, HEAP_ZERO_MEMORY, 4096, &allocated), ERROR_SUCCESS);
+    assert_int_equal(wm_heap_alloc(shared_heap, HEAP_ZERO_MEMORY, GROWN_BLOCK, &allocated),
+                     ERROR_SUCCESS);
     block = (unsigned char *)allocated;
-    for (i = 0; i < 4096; i++) {
+    for (i = 0; i < GROWN_BLOCK; i++) {
         all_zero = all_zero && block[i] == 0;
     }
     assert_true(all_zero);
@@ -156,21 +165,22 @@ static void test_heap_realloc_grow_keeps_the_contents_and_zeroes_the_tail(void *
     int zeroed = 1;
 
     (void)state;
-    assert_int_equal(wm_heap_alloc(shared_heap, 0, 64, &allocated), ERROR_SUCCESS);
-    memset(allocated, 0xAB, 64);
-    assert_int_equal(wm_heap_realloc(shared_heap, HEAP_ZERO_MEMORY, allocated, 4096, &resized),
-                     ERROR_SUCCESS);
+    assert_int_equal(wm_heap_alloc(shared_heap, 0, SMALL_BLOCK, &allocated), ERROR_SUCCESS);
+    memset(allocated, 0xAB, SMALL_BLOCK);
+    assert_int_equal(
+        wm_heap_realloc(shared_heap, HEAP_ZERO_MEMORY, allocated, GROWN_BLOCK, &resized),
+        ERROR_SUCCESS);
     block = (unsigned char *)resized;
-    for (i = 0; i < 64; i++) {
+    for (i = 0; i < SMALL_BLOCK; i++) {
         kept = kept && block[i] == 0xAB;
     }
-    for (i = 64; i < 4096; i++) {
+    for (i = SMALL_BLOCK; i < GROWN_BLOCK; i++) {
         zeroed = zeroed && block[i] == 0;
     }
     assert_true(kept);
     assert_true(zeroed);
     assert_int_equal(wm_heap_size(shared_heap, 0, resized, &size), ERROR_SUCCESS);
-    assert_int_equal(size, 4096);
+    assert_int_equal(size, GROWN_BLOCK);
     assert_int_equal(wm_heap_free(shared_heap, 0, resized), ERROR_SUCCESS);
 }
 
@@ -491,18 +501,18 @@ static void test_heap_compact_reports_the_largest_free_block(void **state)
     SIZE_T largest = 0;
 
     (void)state;
+    if (under_wine) {
+        /* Wine 8.0: HeapCompact is a stub (it always returns 0): never called there. */
+        print_message("Wine: HeapCompact is a stub in Wine 8.0; not called\n");
+        return;
+    }
     assert_int_equal(wm_heap_create(0, 0, 0, &heap), ERROR_SUCCESS);
     assert_int_equal(wm_heap_alloc(heap, 0, 10000, &block), ERROR_SUCCESS);
     assert_int_equal(wm_heap_free(heap, 0, block), ERROR_SUCCESS);
     assert_int_equal(wm_heap_compact(heap, 0, &largest), ERROR_SUCCESS);
-    if (wm_is_wine()) {
-        /* Wine 8.0: HeapCompact is a stub that returns 0 and sets no error. */
-        assert_int_equal(largest, 0);
-    } else {
-        assert_int_equal(wm_heap_walk(heap, &summary, NULL, NULL), ERROR_SUCCESS);
-        assert_true(largest >= 10000);
-        assert_true(largest >= summary.largest_free);
-    }
+    assert_int_equal(wm_heap_walk(heap, &summary, NULL, NULL), ERROR_SUCCESS);
+    assert_true(largest >= 10000);
+    assert_true(largest >= summary.largest_free);
     assert_int_equal(wm_heap_destroy(heap), ERROR_SUCCESS);
 }
 
@@ -727,7 +737,7 @@ static DWORD query_the_heaps(void)
     if (error == ERROR_SUCCESS) {
         error = wm_heap_front_end(sweep_heap, &front_end);
     }
-    if (error == ERROR_SUCCESS) {
+    if (error == ERROR_SUCCESS && !under_wine) { /* a stub in Wine 8.0 */
         error = wm_heap_compact(sweep_heap, 0, &largest);
     }
     if (error == ERROR_SUCCESS) {
