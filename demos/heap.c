@@ -590,6 +590,8 @@ static void show_fixed_size_heap(wm_lesson_t *lesson)
     DWORD fill_error = ERROR_SUCCESS;
     DWORD over_error = ERROR_SUCCESS;
     unsigned blocks = 0;
+    unsigned long exception_flags = 0;
+    const char *line = NULL;
     int reported = 0;
     char text[256];
 
@@ -643,8 +645,15 @@ static void show_fixed_size_heap(wm_lesson_t *lesson)
     wm_claim_success(lesson, "Running the child (HEAP_GENERATE_EXCEPTIONS on each HeapAlloc)",
                      error);
     if (error == ERROR_SUCCESS) {
-        reported = strstr(output.text, "exception=0xC0000017") != NULL;
+        line = strstr(output.text, "exception=0xC0000017 flags=");
+        if (line != NULL) {
+            reported = sscanf(line, "exception=0xC0000017 flags=0x%lX", &exception_flags) == 1;
+        }
         wm_value_hex(lesson, "child exit code", exit_code, "STATUS_NO_MEMORY is 0xC0000017");
+        if (reported) {
+            wm_value_hex(lesson, "the exception's flags", exception_flags,
+                         "1 is EXCEPTION_NONCONTINUABLE");
+        }
         wm_claim(lesson,
                  "With HEAP_GENERATE_EXCEPTIONS, HeapAlloc raised STATUS_NO_MEMORY instead of "
                  "returning NULL; the handler saw it and ended the child with that code.",
@@ -664,18 +673,21 @@ static void show_fixed_size_heap(wm_lesson_t *lesson)
     }
 }
 
-/* Handler for the no-memory children: on STATUS_NO_MEMORY, report and end the process with
- * that code. The exception is non-continuable (HeapAlloc: "the function may generate ...
- * STATUS_NO_MEMORY"), so the handler never returns EXCEPTION_CONTINUE_EXECUTION, and it
- * never jumps out of HeapAlloc either: it ends the process. */
+/* Handler for the no-memory children: on STATUS_NO_MEMORY (HeapAlloc on Microsoft Learn:
+ * with HEAP_GENERATE_EXCEPTIONS a failure raises it instead of returning NULL), report and
+ * end the process with that code. The heap raises it as a non-continuable exception
+ * (ExceptionFlags has EXCEPTION_NONCONTINUABLE): returning EXCEPTION_CONTINUE_EXECUTION would
+ * only raise STATUS_NONCONTINUABLE_EXCEPTION, and jumping out of HeapAlloc with longjmp is
+ * not supported. So the handler ends the process; nothing runs after the failed call. */
 static LONG CALLBACK report_no_memory(PEXCEPTION_POINTERS pointers)
 {
     DWORD code = pointers->ExceptionRecord->ExceptionCode;
+    DWORD flags = pointers->ExceptionRecord->ExceptionFlags;
 
     if (code != EXIT_NO_MEMORY) {
         return EXCEPTION_CONTINUE_SEARCH; /* not ours: let the system handle it */
     }
-    printf("exception=0x%08lX\n", (unsigned long)code);
+    printf("exception=0x%08lX flags=0x%lX\n", (unsigned long)code, (unsigned long)flags);
     fflush(stdout);
     TerminateProcess(GetCurrentProcess(), code); /* the exit code the parent checks */
     return EXCEPTION_CONTINUE_SEARCH;            /* not reached */

@@ -516,6 +516,37 @@ static void test_heap_compact_reports_the_largest_free_block(void **state)
     assert_int_equal(wm_heap_destroy(heap), ERROR_SUCCESS);
 }
 
+/* Stand-ins for HeapCompact: the two ways it can return 0. */
+static SIZE_T WINAPI compact_finds_no_space(HANDLE heap, DWORD flags)
+{
+    (void)heap;
+    (void)flags;
+    return 0; /* and leaves the last error alone: "no free space at all" */
+}
+
+static SIZE_T WINAPI compact_fails(HANDLE heap, DWORD flags)
+{
+    (void)heap;
+    (void)flags;
+    SetLastError(ERROR_INVALID_HANDLE);
+    return 0;
+}
+
+static void test_heap_compact_tells_no_space_from_failure_by_the_last_error(void **state)
+{
+    SIZE_T largest = 1;
+
+    (void)state;
+    /* Stand-ins, so this runs everywhere without calling Wine's HeapCompact stub. */
+    wm__os.HeapCompact = compact_finds_no_space;
+    SetLastError(ERROR_ACCESS_DENIED); /* stale: wm_heap_compact must clear it first */
+    assert_int_equal(wm_heap_compact(shared_heap, 0, &largest), ERROR_SUCCESS);
+    assert_int_equal(largest, 0);
+    wm__os.HeapCompact = compact_fails;
+    assert_int_equal(wm_heap_compact(shared_heap, 0, &largest), ERROR_INVALID_HANDLE);
+    wm__os = wm__os_real;
+}
+
 static void test_heap_lock_and_unlock_pair_succeeds(void **state)
 {
     (void)state;
@@ -847,6 +878,8 @@ int main(void)
         cmocka_unit_test(test_heap_snapshot_diff_of_an_unchanged_heap_is_empty),
         cmocka_unit_test(test_heap_validate_accepts_a_healthy_heap_and_its_blocks),
         cmocka_unit_test(test_heap_compact_reports_the_largest_free_block),
+        cmocka_unit_test_teardown(test_heap_compact_tells_no_space_from_failure_by_the_last_error,
+                                  teardown),
         cmocka_unit_test(test_heap_lock_and_unlock_pair_succeeds),
         cmocka_unit_test(test_heap_low_frag_front_end_shows_after_enabling),
         cmocka_unit_test(test_heap_terminate_on_corruption_can_be_enabled),
