@@ -1072,11 +1072,12 @@ static void show_front_end(wm_lesson_t *lesson)
     wm_step(lesson, "The front end: standard heap or Low-Fragmentation Heap",
             "Since Windows Vista a heap has two layers. The back end keeps free lists of blocks "
             "of any size, as seen so far. The Low-Fragmentation Heap (LFH) is a front end for "
-            "small blocks: it serves each size class from buckets of equal slots, so many "
-            "threads allocating many small blocks neither fragment the heap nor queue on one "
-            "lock. Windows turns it on by itself for a size that is used a lot; "
-            "HeapQueryInformation says whether it is on (2), and HeapSetInformation asks for "
-            "it. It is never used for HEAP_NO_SERIALIZE or fixed-size heaps.");
+            "blocks up to about 16 KB: it hands out a few predetermined sizes, each from "
+            "buckets of equal slots, so blocks of one size class sit together and many threads "
+            "allocating small blocks neither fragment the heap nor queue on one lock. Windows "
+            "turns it on by itself where it helps; HeapQueryInformation says whether it is on "
+            "(2), and HeapSetInformation asks for it. It is never used for HEAP_NO_SERIALIZE or "
+            "fixed-size heaps, nor under a debugger's debug heap.");
 
     error = wm_heap_process(&process_heap);
     if (error == ERROR_SUCCESS) {
@@ -1092,6 +1093,8 @@ static void show_front_end(wm_lesson_t *lesson)
     }
     error = wm_heap_front_end(heap, &before);
     wm_claim_success(lesson, "HeapQueryInformation(new heap)", error);
+    /* Low-fragmentation Heap (Microsoft Learn): since Vista the system enables the LFH as
+     * needed; asking for it explicitly is still allowed and cannot be undone. */
     error = wm_heap_enable_low_frag(heap);
     wm_claim_success(lesson, "HeapSetInformation(HeapCompatibilityInformation, 2)", error);
     error = wm_heap_front_end(heap, &after);

@@ -169,7 +169,8 @@ DWORD wm_heap_validate(HANDLE heap, DWORD flags, const void *block, int *valid)
     if (heap == NULL || (flags & ~(DWORD)ACCESS_FLAGS) != 0) {
         return ERROR_INVALID_PARAMETER;
     }
-    /* HeapValidate: FALSE means "invalid heap or block", a finding rather than an error. */
+    /* HeapValidate: FALSE means "invalid heap or block", a finding rather than an error. On
+     * a system set up for debugging it also prints what is wrong and stops at a breakpoint. */
     ok = wm__os.HeapValidate(heap, flags, block);
     *valid = ok ? 1 : 0;
     return ERROR_SUCCESS;
