@@ -472,7 +472,6 @@ DWORD wm_heap_snapshot_take(HANDLE heap, wm_heap_snapshot_t *snapshot)
     wm_heap_summary_t counted;
     wm_heap_summary_t recorded;
     DWORD error = ERROR_SUCCESS;
-    DWORD release_error = ERROR_SUCCESS;
     BOOL ok = FALSE;
 
     if (snapshot == NULL) {
@@ -500,8 +499,8 @@ DWORD wm_heap_snapshot_take(HANDLE heap, wm_heap_snapshot_t *snapshot)
         error = GetLastError();
     }
     if (error != ERROR_SUCCESS) {
-        release_error = wm_heap_snapshot_free(snapshot);
-        (void)release_error; /* the first error is the one worth reporting */
+        /* Give the storage back; the first error is the one worth reporting. */
+        (void)wm_heap_snapshot_free(snapshot);
         return error;
     }
     if (snapshot->count > 1) {

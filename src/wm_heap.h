@@ -187,17 +187,18 @@ DWORD wm_heap_enable_low_frag(HANDLE heap);
 DWORD wm_heap_terminate_on_corruption(void);
 
 /*
- * Records heap's busy blocks into snapshot (which the caller zeroes first or reuses after
- * wm_heap_snapshot_free). The heap stays locked while it is recorded, so the two walks it
- * makes (one to count, one to record) see the same heap. Free with wm_heap_snapshot_free.
+ * Records heap's busy blocks into snapshot, overwriting it (free an earlier snapshot held there
+ * with wm_heap_snapshot_free first, or its storage leaks). The heap stays locked while it is
+ * recorded, so the two walks it makes (one to count, one to record) see the same heap. On
+ * failure the snapshot is empty and holds no storage. Free it with wm_heap_snapshot_free.
  */
 DWORD wm_heap_snapshot_take(HANDLE heap, wm_heap_snapshot_t *snapshot);
 
 /*
  * Stores in appeared the blocks of after that are not in before (same address and size):
  * the blocks allocated between the two snapshots and still allocated. A block freed and a
- * new one of the same size at the same address look unchanged. Free appeared with
- * wm_heap_snapshot_free.
+ * new one of the same size at the same address look unchanged. appeared is overwritten, like
+ * a snapshot, and sorted by address; free it with wm_heap_snapshot_free.
  */
 DWORD wm_heap_snapshot_diff(const wm_heap_snapshot_t *before, const wm_heap_snapshot_t *after,
                             wm_heap_snapshot_t *appeared);
