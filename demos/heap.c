@@ -127,21 +127,31 @@ static void collect_output(void *context, const char *bytes, size_t length)
     output->text[output->length] = '\0';
 }
 
-/* Turns the child's lines into one line for a note: line breaks become spaces. */
+/* Turns the child's lines into one line for a note: each line break (CR LF in text mode)
+ * becomes one space, and trailing breaks go. */
 static const char *one_line(child_output_t *output)
 {
-    size_t i = 0;
+    size_t from = 0;
+    size_t to = 0;
+    char c = '\0';
 
-    for (i = 0; i < output->length; i++) {
-        if (output->text[i] == '\r' || output->text[i] == '\n') {
-            output->text[i] = ' ';
+    for (from = 0; from < output->length; from++) {
+        c = output->text[from];
+        if (c == '\r' || c == '\n') {
+            c = ' ';
         }
+        if (c == ' ' && (to == 0 || output->text[to - 1] == ' ')) {
+            continue; /* no leading or doubled spaces */
+        }
+        output->text[to] = c;
+        to++;
     }
-    while (output->length > 0 && output->text[output->length - 1] == ' ') {
-        output->length--;
-        output->text[output->length] = '\0';
+    if (to > 0 && output->text[to - 1] == ' ') {
+        to--;
     }
-    return output->length > 0 ? output->text : "(nothing)";
+    output->text[to] = '\0';
+    output->length = to;
+    return to > 0 ? output->text : "(nothing)";
 }
 
 /* Runs this program with --child=MODE, collecting its output and exit code. */
