@@ -208,52 +208,72 @@ static void show_the_process_heaps(wm_lesson_t *lesson)
     wm_heap_list_t list;
     HANDLE process_heap = NULL;
     HANDLE crt_heap = NULL;
+    HANDLE own_heap = NULL;
     void *block = NULL;
     wm_region_t region;
     DWORD crt_index = WM_HEAP_NOT_FOUND;
+    DWORD own_index = WM_HEAP_NOT_FOUND;
     DWORD error = ERROR_SUCCESS;
     DWORD i = 0;
+    const char *label = NULL;
     char name[64];
 
     wm_step(lesson, "The heaps this process already has",
             "Every process starts with a default heap, GetProcessHeap(), which Windows itself "
             "and many DLLs allocate from. GetProcessHeaps lists every heap in the process: the "
-            "default one, the C runtime's, and any a DLL or the program created with "
-            "HeapCreate. A heap lives in ordinary committed private memory: VirtualQuery on a "
-            "heap block shows pages the heap manager got from VirtualAlloc.");
+            "default one, the C runtime's, any a DLL created, and the program's own private "
+            "heaps (HeapCreate; this lesson creates one to see it listed). A heap lives in "
+            "ordinary committed private memory: VirtualQuery on a heap block shows pages the "
+            "heap manager got from VirtualAlloc.");
 
     error = wm_heap_process(&process_heap);
     wm_claim_success(lesson, "GetProcessHeap", error);
+    error = wm_heap_create(0, 0, 0, &own_heap);
+    wm_claim_success(lesson, "HeapCreate(0, 0, 0)", error);
+    if (error != ERROR_SUCCESS) {
+        return;
+    }
     error = wm_heap_list(&list);
     wm_claim_success(lesson, "GetProcessHeaps", error);
     if (error != ERROR_SUCCESS) {
-        return;
+        goto cleanup;
     }
     /* mingw's msvcrt.dll keeps its own heap for malloc; the Universal CRT (MSVC) uses the
      * process heap. _get_heap_handle says which. */
     crt_heap = (HANDLE)_get_heap_handle();
     crt_index = wm_heap_list_index(&list, crt_heap);
+    own_index = wm_heap_list_index(&list, own_heap);
 
     wm_value_count(lesson, "heaps in this process", list.total, NULL);
     for (i = 0; i < list.count; i++) {
-        snprintf(name, sizeof name, "heap %lu%s", (unsigned long)i,
-                 i == list.default_index ? " (default)" : (i == crt_index ? " (C runtime)" : ""));
+        label = "";
+        if (i == list.default_index) {
+            label = " (default)";
+        } else if (i == crt_index) {
+            label = " (C runtime)";
+        } else if (i == own_index) {
+            label = " (created by this lesson)";
+        }
+        snprintf(name, sizeof name, "heap %lu%s", (unsigned long)i, label);
         wm_value_address(lesson, name, (uintptr_t)list.heaps[i]);
     }
     wm_value_address(lesson, "GetProcessHeap()", (uintptr_t)process_heap);
     wm_value_address(lesson, "malloc's heap (_get_heap_handle)", (uintptr_t)crt_heap);
     wm_value_text(lesson, "malloc uses the process heap", crt_heap == process_heap ? "yes" : "no");
 
-    wm_claim(lesson, "GetProcessHeaps lists at least one heap.", list.total >= 1);
+    wm_claim(lesson, "GetProcessHeaps lists at least two heaps: the default one and ours.",
+             list.total >= 2);
     wm_claim(lesson, "The default heap (GetProcessHeap) is in the list.",
              list.default_index != WM_HEAP_NOT_FOUND);
+    wm_claim(lesson, "The heap this lesson created is in the list.",
+             own_index != WM_HEAP_NOT_FOUND);
     wm_claim(lesson, "The C runtime's heap is one of the process's heaps.",
              crt_index != WM_HEAP_NOT_FOUND);
 
     error = wm_heap_alloc(process_heap, 0, 100, &block);
     wm_claim_success(lesson, "HeapAlloc(GetProcessHeap(), 0, 100)", error);
     if (error != ERROR_SUCCESS) {
-        return;
+        goto cleanup;
     }
     region = region_at(block);
     wm_value_address(lesson, "a 100-byte block from the default heap", (uintptr_t)block);
@@ -263,6 +283,10 @@ static void show_the_process_heaps(wm_lesson_t *lesson)
                  (region.protect & 0xFFu) == PAGE_READWRITE);
     error = wm_heap_free(process_heap, 0, block);
     wm_claim_success(lesson, "HeapFree", error);
+
+cleanup:
+    error = wm_heap_destroy(own_heap);
+    wm_claim_success(lesson, "HeapDestroy", error);
 }
 
 /* ------------------------------------------------------------------------------------ */
