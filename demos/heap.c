@@ -74,9 +74,12 @@ static const SIZE_T block_sizes[] = {1, 16, 100, 1000, 10000};
 /* Step 6: a block well past the point where a growable heap calls VirtualAlloc directly. */
 #define LARGE_BLOCK (4u * 1024u * 1024u)
 
-/* Step 7: the subsystems, and what each allocates. */
+/* Step 7: the subsystems, and what each allocates: blocks of 32, 80, 128, ... 4784 bytes, a
+ * mix of sizes as a real subsystem would have. */
 #define SUBSYSTEMS 3
 #define SUBSYSTEM_BLOCKS 100
+#define SUBSYSTEM_FIRST_SIZE 32
+#define SUBSYSTEM_SIZE_STEP 48
 
 /* Step 10: allocations of this size, and how many, unless --pairs says otherwise. */
 #define TIMED_SIZE 64
@@ -865,8 +868,8 @@ static void show_destroy_releases_everything(wm_lesson_t *lesson)
     for (s = 0; s < SUBSYSTEMS && error == ERROR_SUCCESS; s++) {
         error = wm_heap_create(0, 0, 0, &heaps[s]);
         for (i = 0; i < SUBSYSTEM_BLOCKS && error == ERROR_SUCCESS; i++) {
-            error = wm_heap_alloc(heaps[s], 0, 32 + 48 * i, /* 32 to 4784 bytes */
-                                  &block);
+            error =
+                wm_heap_alloc(heaps[s], 0, SUBSYSTEM_FIRST_SIZE + SUBSYSTEM_SIZE_STEP * i, &block);
             if (error == ERROR_SUCCESS && i == 0) {
                 first_blocks[s] = block;
             }
@@ -877,11 +880,14 @@ static void show_destroy_releases_everything(wm_lesson_t *lesson)
         error = wm_heap_alloc(heaps[SUBSYSTEMS - 1], 0, LARGE_BLOCK, &large);
     }
     wm_claim_success(lesson, "HeapCreate x 3, HeapAlloc x 301", error);
-    for (s = 0; s < SUBSYSTEMS && error == ERROR_SUCCESS; s++) {
-        error = wm_heap_walk(heaps[s], &summary, NULL, NULL);
-        committed += summary.committed_bytes;
-        snprintf(name, sizeof name, "%s heap", subsystem_names[s]);
-        wm_value_address(lesson, name, (uintptr_t)heaps[s]);
+    if (error == ERROR_SUCCESS) {
+        for (s = 0; s < SUBSYSTEMS && error == ERROR_SUCCESS; s++) {
+            error = wm_heap_walk(heaps[s], &summary, NULL, NULL);
+            committed += summary.committed_bytes;
+            snprintf(name, sizeof name, "%s heap", subsystem_names[s]);
+            wm_value_address(lesson, name, (uintptr_t)heaps[s]);
+        }
+        wm_claim_success(lesson, "HeapWalk of the three heaps", error);
     }
     wm_value_count(lesson, "blocks allocated", allocated + (large != NULL ? 1u : 0u), NULL);
     wm_value_bytes(lesson, "committed in the heaps' regions (walk)", committed);
