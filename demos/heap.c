@@ -66,8 +66,9 @@ static const SIZE_T block_sizes[] = {1, 16, 100, 1000, 10000};
 #define FILL_BLOCK_SIZE 1000
 #define FILL_ATTEMPTS 1000 /* far more than a 64 KiB heap can hold */
 
-/* Step 5: HeapCreate says a fixed-size heap's largest block is "slightly less than 1,024 KB"
- * on x64. One size comfortably under, one comfortably over. */
+/* Step 5: HeapCreate says a fixed-size heap's largest block is slightly less than 1024 KB on
+ * x64 (512 KB for 32-bit processes; HeapAlloc's page quotes the 32-bit figure, 0x7FFF8). One
+ * size comfortably under the x64 cap, one comfortably over. */
 #define UNDER_THE_LIMIT (900u * 1024u)
 #define OVER_THE_LIMIT (1100u * 1024u)
 
@@ -726,8 +727,8 @@ static LONG CALLBACK report_no_memory(PEXCEPTION_POINTERS pointers)
     }
     printf("exception=0x%08lX flags=0x%lX\n", (unsigned long)code, (unsigned long)flags);
     fflush(stdout);
-    TerminateProcess(GetCurrentProcess(), code); /* the exit code the parent checks */
-    return EXCEPTION_CONTINUE_SEARCH;            /* not reached */
+    (void)TerminateProcess(GetCurrentProcess(), code); /* the exit code the parent checks */
+    return EXCEPTION_CONTINUE_SEARCH;                  /* not reached */
 }
 
 /* Children of step 5: fill a 64 KiB fixed-size heap, with HEAP_GENERATE_EXCEPTIONS either on
