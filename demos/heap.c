@@ -82,6 +82,11 @@ static const SIZE_T block_sizes[] = {1, 16, 100, 1000, 10000};
 #define SUBSYSTEM_FIRST_SIZE 32
 #define SUBSYSTEM_SIZE_STEP 48
 
+/* Step 8: the overrun child's blocks, and how far apart two neighbours may be for the child
+ * to trust that nothing lies between them (a header and alignment: well under this). */
+#define OVERRUN_BLOCK 32
+#define OVERRUN_LAYOUT_MAX 256
+
 /* Step 10: allocations of this size, and how many, unless --pairs says otherwise. */
 #define TIMED_SIZE 64
 #define PAIRS_DEFAULT 100000u
@@ -325,6 +330,57 @@ static int census_entry(void *context, const wm_heap_entry_t *entry)
     return 0;
 }
 
+/* HeapSummary's type, for GetProcAddress: it is new in Windows build 20348 (Windows 11,
+ * Server 2022), so a static import would stop this program loading on older Windows 10. */
+typedef BOOL(WINAPI *heap_summary_fn)(HANDLE, DWORD, LPHEAP_SUMMARY);
+
+/* GetProcAddress's FARPROC goes through a generic function pointer type first, as C allows. */
+typedef void (*any_fn)(void);
+
+/* HeapSummary: the walk's totals in one call, where the system has it. */
+static void show_heap_summary(wm_lesson_t *lesson, HANDLE heap, const wm_heap_summary_t *walk)
+{
+    HEAP_SUMMARY totals;
+    HMODULE kernel32 = NULL;
+    FARPROC proc = NULL;
+    heap_summary_fn heap_summary = NULL;
+    BOOL ok = FALSE;
+
+    if (wm_is_wine()) {
+        /* Never called under Wine: it is exported, but as a stub that raises 0x80000100. */
+        wm_claim_differs(lesson,
+                         "HeapSummary reports the heap's allocated, committed and reserved bytes.",
+                         "Wine 8.0: HeapSummary is a stub that raises an exception "
+                         "(0x80000100); not called. The walk gives the same totals.");
+        return;
+    }
+    kernel32 = GetModuleHandleW(L"kernel32.dll"); /* always loaded: no reference taken */
+    if (kernel32 != NULL) {
+        proc = GetProcAddress(kernel32, "HeapSummary");
+    }
+    if (proc == NULL) {
+        wm_note(lesson, "HeapSummary is not in this Windows build's kernel32 (it needs build "
+                        "20348 or later); the walk above gives the same totals.");
+        return;
+    }
+    heap_summary = (heap_summary_fn)(any_fn)proc;
+    memset(&totals, 0, sizeof totals);
+    totals.cb = sizeof totals; /* HEAP_SUMMARY: cb must be set first */
+    ok = heap_summary(heap, 0, &totals);
+    wm_claim(lesson, "HeapSummary succeeds.", ok);
+    if (!ok) {
+        return;
+    }
+    wm_value_bytes(lesson, "HeapSummary: allocated", totals.cbAllocated);
+    wm_value_bytes(lesson, "HeapSummary: committed", totals.cbCommitted);
+    wm_value_bytes(lesson, "HeapSummary: reserved", totals.cbReserved);
+    wm_value_bytes(lesson, "the walk: busy bytes + overhead",
+                   walk->busy_bytes + walk->busy_overhead);
+    wm_claim(lesson, "HeapSummary: allocated <= committed <= reserved, and allocated is not zero.",
+             totals.cbAllocated > 0 && totals.cbAllocated <= totals.cbCommitted &&
+                 totals.cbCommitted <= totals.cbReserved);
+}
+
 static void show_blocks_and_overhead(wm_lesson_t *lesson)
 {
     block_census_t census;
@@ -413,6 +469,7 @@ static void show_blocks_and_overhead(wm_lesson_t *lesson)
              "16 bytes.",
              adjacent_pairs == 0 || (uintptr_t)census.blocks[1] - (uintptr_t)census.blocks[0] >=
                                         MEMORY_ALLOCATION_ALIGNMENT);
+    show_heap_summary(lesson, heap, &summary);
 
 cleanup:
     /* HeapDestroy frees the blocks with the heap: no HeapFree needed. */
@@ -933,8 +990,10 @@ static void show_corruption_safely(wm_lesson_t *lesson)
     const char *said = NULL;
     DWORD exit_code = 0;
     DWORD error = ERROR_SUCCESS;
+    int valid_free = 1;
     int valid_heap = 1;
     int valid_next = 1;
+    int free_reported = 0;
     int reported = 0;
     int valid = 0;
     unsigned long free_error = 0;
@@ -945,7 +1004,7 @@ static void show_corruption_safely(wm_lesson_t *lesson)
     wm_step(lesson, "Corruption, safely, in child processes",
             "A heap keeps its bookkeeping next to the data: a block's header sits right after "
             "the previous block. Writing past the end of a block overwrites the next header. "
-            "HeapValidate checks the headers; HeapSetInformation("
+            "HeapValidate checks the headers, of busy and of free blocks; HeapSetInformation("
             "HeapEnableTerminationOnCorruption) makes the heap manager end the process "
             "(STATUS_HEAP_CORRUPTION) as soon as it meets corruption, so an attacker cannot "
             "exploit it. A double free is the other classic. Both run in child processes, so "
@@ -963,10 +1022,20 @@ static void show_corruption_safely(wm_lesson_t *lesson)
         if (line != NULL) {
             (void)sscanf(line, "free-error=%lu", &free_error);
         }
+        line = strstr(output.text, "validate-free=");
+        if (line != NULL) {
+            free_reported = sscanf(line, "validate-free=%d", &valid_free) == 1;
+        }
         said = one_line(&output);
         wm_note(lesson, "The child said: %s", said);
         wm_value_hex(lesson, "overrun child's exit code", exit_code,
                      "0xC0000374 is STATUS_HEAP_CORRUPTION");
+        wm_claim_windows(lesson,
+                         "HeapValidate noticed an overrun into a free neighbour's header (or the "
+                         "heap manager ended the child first).",
+                         (free_reported && valid_free == 0) || exit_code == EXIT_HEAP_CORRUPTION,
+                         "HeapValidate did not notice the overrun into the free block's "
+                         "header.");
         wm_claim(lesson,
                  "HeapValidate found the damage: the heap and the overwritten block are invalid "
                  "(or the heap manager ended the child first).",
@@ -1021,34 +1090,65 @@ static void show_corruption_safely(wm_lesson_t *lesson)
 static int run_overrun_child(void)
 {
     HANDLE heap = NULL;
+    HANDLE quiet_heap = NULL;
     unsigned char *first = NULL;
     void *block = NULL;
     void *next = NULL;
     void *guard = NULL;
     size_t overrun = 0;
+    int valid_free = 0;
     int valid_heap = 0;
     int valid_next = 0;
     DWORD error = ERROR_SUCCESS;
 
+    /* First, in a heap of its own: three blocks, the middle one freed, then the first overrun
+     * into the free block's header. */
+    error = wm_heap_create(0, 0, 0, &quiet_heap);
+    if (error == ERROR_SUCCESS) {
+        error = wm_heap_alloc(quiet_heap, 0, OVERRUN_BLOCK, &block);
+    }
+    if (error == ERROR_SUCCESS) {
+        error = wm_heap_alloc(quiet_heap, 0, OVERRUN_BLOCK, &next);
+    }
+    if (error == ERROR_SUCCESS) {
+        error = wm_heap_alloc(quiet_heap, 0, OVERRUN_BLOCK, &guard);
+    }
+    if (error == ERROR_SUCCESS) {
+        error = wm_heap_free(quiet_heap, 0, next); /* next is now a free block */
+    }
+    if (error != ERROR_SUCCESS || next <= block ||
+        (uintptr_t)next - (uintptr_t)block > OVERRUN_LAYOUT_MAX) {
+        printf("layout=unexpected error=%lu\n", (unsigned long)error);
+        return WM_EXIT_FAILED;
+    }
+    first = (unsigned char *)block;
+    overrun = (size_t)((uintptr_t)next - (uintptr_t)block) - OVERRUN_BLOCK;
+    memset(first + OVERRUN_BLOCK, 0xCC, overrun);
+    (void)wm_heap_validate(quiet_heap, 0, NULL, &valid_free);
+    printf("validate-free=%d\n", valid_free);
+    fflush(stdout);
+
+    /* Then the same overrun into a busy block's header. */
     error = wm_heap_create(0, 0, 0, &heap);
     if (error == ERROR_SUCCESS) {
-        error = wm_heap_alloc(heap, 0, 32, &block);
+        error = wm_heap_alloc(heap, 0, OVERRUN_BLOCK, &block);
     }
     if (error == ERROR_SUCCESS) {
-        error = wm_heap_alloc(heap, 0, 32, &next);
+        error = wm_heap_alloc(heap, 0, OVERRUN_BLOCK, &next);
     }
     if (error == ERROR_SUCCESS) {
-        error = wm_heap_alloc(heap, 0, 32, &guard); /* keeps next from bordering free space */
+        error = wm_heap_alloc(heap, 0, OVERRUN_BLOCK, &guard); /* next keeps a busy neighbour */
     }
-    if (error != ERROR_SUCCESS || next <= block || (uintptr_t)next - (uintptr_t)block > 256) {
+    if (error != ERROR_SUCCESS || next <= block ||
+        (uintptr_t)next - (uintptr_t)block > OVERRUN_LAYOUT_MAX) {
         printf("layout=unexpected error=%lu\n", (unsigned long)error);
         return WM_EXIT_FAILED;
     }
     /* The bug: write from the end of block up to the first byte of next, which covers next's
      * header and nothing of its data. */
     first = (unsigned char *)block;
-    overrun = (size_t)((uintptr_t)next - (uintptr_t)block) - 32;
-    memset(first + 32, 0xCC, overrun);
+    overrun = (size_t)((uintptr_t)next - (uintptr_t)block) - OVERRUN_BLOCK;
+    memset(first + OVERRUN_BLOCK, 0xCC, overrun);
     (void)wm_heap_validate(heap, 0, NULL, &valid_heap);
     (void)wm_heap_validate(heap, 0, next, &valid_next);
     printf("overrun=%zu validate-heap=%d validate-next=%d\n", overrun, valid_heap, valid_next);
@@ -1060,6 +1160,7 @@ static int run_overrun_child(void)
     error = wm_heap_free(heap, 0, next);
     printf("free-error=%lu\n", (unsigned long)error);
     fflush(stdout);
+    /* Neither corrupted heap is destroyed: HeapDestroy would walk the broken structures. */
     return WM_EXIT_OK;
 }
 
