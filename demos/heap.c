@@ -6,10 +6,10 @@
  * overhead of managing free lists and block headers." Every word of that, made visible.
  *
  * What you will see when you run it:
- *   1. The heaps this process already has: the default one, and the C runtime's.
+ *   1. The heaps this process has: the default one, the C runtime's, and one it creates.
  *   2. A private heap with blocks of 1, 16, 100, 1000 and 10000 bytes: what HeapSize says,
  *      and what each block really costs (the heap walk's overhead, the distance between
- *      blocks).
+ *      blocks); HeapSummary's totals where Windows has it.
  *   3. HEAP_ZERO_MEMORY; HeapReAlloc growing a block, in place or by moving it;
  *      HEAP_REALLOC_IN_PLACE_ONLY refusing to move it.
  *   4. Fragmentation: 200 blocks, every other one freed: 100 holes; a bigger request makes
@@ -18,8 +18,8 @@
  *      exception of HEAP_GENERATE_EXCEPTIONS.
  *   6. A multi-megabyte block gets its own VirtualAlloc region, gone when it is freed.
  *   7. HeapDestroy: three subsystem heaps, hundreds of blocks, three calls to clean up.
- *   8. Corruption, safely, in child processes: an overrun into the next block's header and
- *      a double free, with termination on corruption enabled.
+ *   8. Corruption, safely, in child processes: overruns into a free and into a busy
+ *      neighbour's header, and a double free, with termination on corruption enabled.
  *   9. The front end: the standard heap or the Low-Fragmentation Heap.
  *  10. Why heap calls cost more than a bump pointer: a quick timing.
  *
