@@ -39,6 +39,8 @@ typedef struct tour_lesson_s
 static const tour_lesson_t course[] = {
     {"virtual-memory", L"virtual-memory.exe", "docs/virtual-memory.md",
      "each process has its own private address space; virtual is not physical"},
+    {"heap", L"heap.exe", "docs/heap.md",
+     "heaps carve pages into blocks: headers, free lists, fragmentation, corruption, cost"},
 };
 
 #define COURSE_LENGTH (sizeof course / sizeof course[0])

@@ -16,7 +16,9 @@
             GetProcessMemoryInfo, GetModuleHandleW, GetProcAddress, GetModuleFileNameW,            \
             FormatMessageW, WideCharToMultiByte, MultiByteToWideChar, CreatePipe,                  \
             SetHandleInformation, GetStdHandle, CreateProcessW, ReadFile, WaitForSingleObject,     \
-            GetExitCodeProcess, CloseHandle,                                                       \
+            GetExitCodeProcess, CloseHandle, HeapCreate, HeapDestroy, HeapReAlloc, HeapSize,       \
+            HeapValidate, HeapCompact, HeapLock, HeapUnlock, HeapWalk, GetProcessHeaps,            \
+            HeapQueryInformation, HeapSetInformation,                                              \
     }
 
 const wm_os_t wm__os_real = WM_OS_REAL_FUNCTIONS;
@@ -260,6 +262,105 @@ static BOOL WINAPI fault_CloseHandle(HANDLE handle)
     return fault_next.CloseHandle(handle);
 }
 
+static HANDLE WINAPI fault_HeapCreate(DWORD options, SIZE_T initial_size, SIZE_T maximum_size)
+{
+    if (wm__fault_fires("HeapCreate")) {
+        return NULL;
+    }
+    return fault_next.HeapCreate(options, initial_size, maximum_size);
+}
+
+static BOOL WINAPI fault_HeapDestroy(HANDLE heap)
+{
+    if (wm__fault_fires("HeapDestroy")) {
+        return FALSE;
+    }
+    return fault_next.HeapDestroy(heap);
+}
+
+static LPVOID WINAPI fault_HeapReAlloc(HANDLE heap, DWORD flags, LPVOID block, SIZE_T size)
+{
+    if (wm__fault_fires("HeapReAlloc")) {
+        return NULL;
+    }
+    return fault_next.HeapReAlloc(heap, flags, block, size);
+}
+
+static SIZE_T WINAPI fault_HeapSize(HANDLE heap, DWORD flags, LPCVOID block)
+{
+    if (wm__fault_fires("HeapSize")) {
+        return (SIZE_T)-1; /* HeapSize's failure value */
+    }
+    return fault_next.HeapSize(heap, flags, block);
+}
+
+static BOOL WINAPI fault_HeapValidate(HANDLE heap, DWORD flags, LPCVOID block)
+{
+    if (wm__fault_fires("HeapValidate")) {
+        return FALSE;
+    }
+    return fault_next.HeapValidate(heap, flags, block);
+}
+
+static SIZE_T WINAPI fault_HeapCompact(HANDLE heap, DWORD flags)
+{
+    if (wm__fault_fires("HeapCompact")) {
+        return 0;
+    }
+    return fault_next.HeapCompact(heap, flags);
+}
+
+static BOOL WINAPI fault_HeapLock(HANDLE heap)
+{
+    if (wm__fault_fires("HeapLock")) {
+        return FALSE;
+    }
+    return fault_next.HeapLock(heap);
+}
+
+static BOOL WINAPI fault_HeapUnlock(HANDLE heap)
+{
+    if (wm__fault_fires("HeapUnlock")) {
+        return FALSE;
+    }
+    return fault_next.HeapUnlock(heap);
+}
+
+static BOOL WINAPI fault_HeapWalk(HANDLE heap, LPPROCESS_HEAP_ENTRY entry)
+{
+    if (wm__fault_fires("HeapWalk")) {
+        return FALSE;
+    }
+    return fault_next.HeapWalk(heap, entry);
+}
+
+static DWORD WINAPI fault_GetProcessHeaps(DWORD capacity, PHANDLE heaps)
+{
+    if (wm__fault_fires("GetProcessHeaps")) {
+        return 0;
+    }
+    return fault_next.GetProcessHeaps(capacity, heaps);
+}
+
+static BOOL WINAPI fault_HeapQueryInformation(HANDLE heap, HEAP_INFORMATION_CLASS kind,
+                                              PVOID information, SIZE_T length,
+                                              PSIZE_T return_length)
+{
+    if (wm__fault_fires("HeapQueryInformation")) {
+        return FALSE;
+    }
+    return fault_next.HeapQueryInformation(heap, kind, information, length, return_length);
+}
+
+static BOOL WINAPI fault_HeapSetInformation(HANDLE heap, HEAP_INFORMATION_CLASS kind,
+                                            PVOID information, SIZE_T length)
+{
+    if (wm__fault_fires("HeapSetInformation")) {
+        return FALSE;
+    }
+    return fault_next.HeapSetInformation(heap, kind, information, length);
+}
+
 static const wm_os_t wm__os_fault = {
     fault_VirtualAlloc,
     fault_VirtualFree,
@@ -286,6 +387,18 @@ static const wm_os_t wm__os_fault = {
     fault_WaitForSingleObject,
     fault_GetExitCodeProcess,
     fault_CloseHandle,
+    fault_HeapCreate,
+    fault_HeapDestroy,
+    fault_HeapReAlloc,
+    fault_HeapSize,
+    fault_HeapValidate,
+    fault_HeapCompact,
+    fault_HeapLock,
+    fault_HeapUnlock,
+    fault_HeapWalk,
+    fault_GetProcessHeaps,
+    fault_HeapQueryInformation,
+    fault_HeapSetInformation,
 };
 
 void wm_os_fault_arm(unsigned long nth, DWORD error)

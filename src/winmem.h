@@ -11,6 +11,7 @@
 #define WINMEM_H
 
 #include "wm_error.h"
+#include "wm_heap.h"
 #include "wm_process.h"
 #include "wm_system.h"
 #include "wm_virtual_alloc.h"

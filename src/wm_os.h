@@ -54,6 +54,19 @@ typedef struct wm_os_s
     DWORD(WINAPI *WaitForSingleObject)(HANDLE, DWORD);
     BOOL(WINAPI *GetExitCodeProcess)(HANDLE, LPDWORD);
     BOOL(WINAPI *CloseHandle)(HANDLE);
+    /* heapapi.h: private heaps, inspection and heap information (the heap lesson) */
+    HANDLE(WINAPI *HeapCreate)(DWORD, SIZE_T, SIZE_T);
+    BOOL(WINAPI *HeapDestroy)(HANDLE);
+    LPVOID(WINAPI *HeapReAlloc)(HANDLE, DWORD, LPVOID, SIZE_T);
+    SIZE_T(WINAPI *HeapSize)(HANDLE, DWORD, LPCVOID);
+    BOOL(WINAPI *HeapValidate)(HANDLE, DWORD, LPCVOID);
+    SIZE_T(WINAPI *HeapCompact)(HANDLE, DWORD);
+    BOOL(WINAPI *HeapLock)(HANDLE);
+    BOOL(WINAPI *HeapUnlock)(HANDLE);
+    BOOL(WINAPI *HeapWalk)(HANDLE, LPPROCESS_HEAP_ENTRY);
+    DWORD(WINAPI *GetProcessHeaps)(DWORD, PHANDLE);
+    BOOL(WINAPI *HeapQueryInformation)(HANDLE, HEAP_INFORMATION_CLASS, PVOID, SIZE_T, PSIZE_T);
+    BOOL(WINAPI *HeapSetInformation)(HANDLE, HEAP_INFORMATION_CLASS, PVOID, SIZE_T);
 } wm_os_t;
 
 /* The table the library calls through. Tests may assign entries; restore them afterwards. */
@@ -65,7 +78,7 @@ extern const wm_os_t wm__os_real;
 /*
  * Fault injection, for tests. wm_os_fault_arm(nth, error) swaps every entry of wm__os for a
  * wrapper that counts calls: the nth call (counting from 1) fails the way its function
- * reports failure (NULL, FALSE, 0, INVALID_HANDLE_VALUE, WAIT_FAILED) after
+ * reports failure (NULL, FALSE, 0, (SIZE_T)-1, INVALID_HANDLE_VALUE, WAIT_FAILED) after
  * SetLastError(error); every other call goes to the real function. Functions that cannot
  * fail (GetSystemInfo, GetProcessHeap) are counted but never fail: when the nth call is
  * one of them, no call fails.

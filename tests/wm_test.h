@@ -32,8 +32,10 @@
 typedef struct wm_test_resources_s
 {
     long reservations; /* VirtualAlloc(MEM_RESERVE) minus VirtualFree(MEM_RELEASE) */
-    long heap_blocks;  /* HeapAlloc minus HeapFree */
+    long heap_blocks;  /* HeapAlloc minus HeapFree, less the blocks HeapDestroy took along */
     long handles;      /* pipes and processes created minus CloseHandle */
+    long heaps;        /* HeapCreate minus HeapDestroy */
+    long heap_locks;   /* HeapLock minus HeapUnlock */
 } wm_test_resources_t;
 
 extern wm_test_resources_t wm_test_resources;
@@ -48,13 +50,15 @@ void wm_test_stop_counting(void);
 /* 1 when every counted resource was given back. */
 int wm_test_nothing_held(void);
 
-/* 1 when the injected failure hit a release function (CloseHandle, HeapFree, VirtualFree):
+/* 1 when the injected failure hit a release function (CloseHandle, HeapFree, VirtualFree,
+ * HeapDestroy, HeapUnlock):
  * then the resource it was releasing is, by definition, still held. */
 int wm_test_release_failed(const char *fired);
 
 /* The error a library function reports when the call named fired failed: the injected
- * error, except for HeapAlloc, which sets no last error, so the library reports
- * ERROR_NOT_ENOUGH_MEMORY (HeapAlloc's documented meaning of NULL). */
+ * error, except for the calls that set no last error: HeapAlloc and HeapReAlloc, reported
+ * as ERROR_NOT_ENOUGH_MEMORY (their documented meaning of NULL), and HeapSize, reported as
+ * ERROR_INVALID_BLOCK. */
 DWORD wm_test_expected_error(const char *fired);
 
 #endif /* WM_TEST_H */
