@@ -39,6 +39,8 @@ typedef struct tour_lesson_s
 static const tour_lesson_t course[] = {
     {"virtual-memory", L"virtual-memory.exe", "docs/virtual-memory.md",
      "each process has its own private address space; virtual is not physical"},
+    {"virtual-alloc", L"virtual-alloc.exe", "docs/virtual-alloc.md",
+     "reserve, commit, decommit, release; commit on demand; write watch; arena; ring buffer"},
 };
 
 #define COURSE_LENGTH (sizeof course / sizeof course[0])
