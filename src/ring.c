@@ -22,18 +22,6 @@
 
 #include "wm_os.h"
 
-/* Documented values (VirtualAlloc2 and VirtualFree on Microsoft Learn) that mingw-w64 10's
- * headers lack. */
-#ifndef MEM_RESERVE_PLACEHOLDER
-#define MEM_RESERVE_PLACEHOLDER 0x00040000
-#endif
-#ifndef MEM_REPLACE_PLACEHOLDER
-#define MEM_REPLACE_PLACEHOLDER 0x00004000
-#endif
-#ifndef MEM_PRESERVE_PLACEHOLDER
-#define MEM_PRESERVE_PLACEHOLDER 0x00000002
-#endif
-
 /* Splits a 64-bit size into CreateFileMappingW's high and low DWORDs. */
 #define WM_HIGH_DWORD(value) ((DWORD)((ULONGLONG)(value) >> 32))
 #define WM_LOW_DWORD(value) ((DWORD)((ULONGLONG)(value)&0xFFFFFFFFu))

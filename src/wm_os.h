@@ -18,6 +18,18 @@
 #include <windows.h>
 #include <psapi.h>
 
+/* Placeholder flags: documented values (VirtualAlloc2, VirtualFree and MapViewOfFile3 on
+ * Microsoft Learn) that mingw-w64 10's headers lack. */
+#ifndef MEM_RESERVE_PLACEHOLDER
+#define MEM_RESERVE_PLACEHOLDER 0x00040000 /* VirtualAlloc2: reserve a placeholder */
+#endif
+#ifndef MEM_REPLACE_PLACEHOLDER
+#define MEM_REPLACE_PLACEHOLDER 0x00004000 /* VirtualAlloc2, MapViewOfFile3: fill one */
+#endif
+#ifndef MEM_PRESERVE_PLACEHOLDER
+#define MEM_PRESERVE_PLACEHOLDER 0x00000002 /* VirtualFree: split or keep a placeholder */
+#endif
+
 /* One entry per Win32 function, named as the function, with its exact signature. */
 typedef struct wm_os_s
 {

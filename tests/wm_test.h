@@ -34,6 +34,8 @@ typedef struct wm_test_resources_s
     long reservations; /* VirtualAlloc(MEM_RESERVE) minus VirtualFree(MEM_RELEASE) */
     long heap_blocks;  /* HeapAlloc minus HeapFree */
     long handles;      /* pipes and processes created minus CloseHandle */
+    long views;        /* MapViewOfFileEx and MapViewOfFile3 minus UnmapViewOfFile */
+    long handlers;     /* AddVectoredExceptionHandler minus RemoveVectoredExceptionHandler */
 } wm_test_resources_t;
 
 extern wm_test_resources_t wm_test_resources;
@@ -56,5 +58,16 @@ int wm_test_release_failed(const char *fired);
  * error, except for HeapAlloc, which sets no last error, so the library reports
  * ERROR_NOT_ENOUGH_MEMORY (HeapAlloc's documented meaning of NULL). */
 DWORD wm_test_expected_error(const char *fired);
+
+/* One operation under test for wm_test_sweep: runs library calls, returns the first error. */
+typedef DWORD (*wm_test_operation_fn)(void);
+
+/*
+ * The sweep: runs operation once per OS call it makes, failing that call (1st, 2nd, ...)
+ * with WM_TEST_INJECTED_ERROR, until a run makes fewer calls than the one to fail. Each
+ * run must report the injected error unchanged (or, with fallback_ok, may succeed through
+ * a documented fallback) and leave nothing held, unless the failed call was a release.
+ */
+void wm_test_sweep(const char *name, wm_test_operation_fn operation, int fallback_ok);
 
 #endif /* WM_TEST_H */
