@@ -33,6 +33,7 @@ DWORD wm_large_page_enable_privilege(void)
     HANDLE token = NULL;
     BOOL ok = FALSE;
     DWORD error = ERROR_SUCCESS;
+    DWORD close_error = ERROR_SUCCESS;
 
     memset(&privileges, 0, sizeof privileges);
     ok = wm__os.OpenProcessToken(GetCurrentProcess(),
@@ -63,8 +64,13 @@ DWORD wm_large_page_enable_privilege(void)
 
 cleanup:
     ok = wm__os.CloseHandle(token);
-    if (!ok && error == ERROR_SUCCESS) {
-        error = GetLastError();
+    if (!ok) {
+        close_error = GetLastError();
+    }
+    /* A failed close outranks the answer "not held", which is not a failed call. */
+    if (close_error != ERROR_SUCCESS &&
+        (error == ERROR_SUCCESS || error == ERROR_NOT_ALL_ASSIGNED)) {
+        error = close_error;
     }
     return error;
 }
