@@ -236,6 +236,7 @@ static void show_rounding(wm_lesson_t *lesson, const wm_system_t *system)
     DWORD neighbour_error = ERROR_SUCCESS;
     SIZE_T two_bytes = 2;
 
+    memset(&region, 0, sizeof region); /* state 0, matching no claim, if a query fails */
     wm_step(lesson, "Rounding: pages and granularity",
             "A reservation starts at a multiple of the allocation granularity and covers "
             "whole pages: a 1-byte reservation gets one page, and the rest of its "
@@ -310,6 +311,7 @@ static void show_mistakes(wm_lesson_t *lesson, const wm_system_t *system)
     ULONG_PTR read_access = 0;
     const unsigned char written_value = 0x5A;
 
+    memset(&region, 0, sizeof region); /* state 0, matching no claim, if a query fails */
     wm_step(lesson, "Mistakes and their errors",
             "Each rule of VirtualAlloc and VirtualFree has its error code. Touching a page "
             "that is reserved but not committed is not an error code but an access "
@@ -359,10 +361,14 @@ static void show_mistakes(wm_lesson_t *lesson, const wm_system_t *system)
     write_target = (volatile unsigned char *)guarded.base + system->page_size + 200;
     read_value = *read_target; /* access violation (read): fixed, then reads 0 */
     error = wm_cod_stats(&guarded, &stats);
-    read_address = stats.last_fault_address;
-    read_access = stats.last_fault_access;
+    if (error == ERROR_SUCCESS) {
+        read_address = stats.last_fault_address;
+        read_access = stats.last_fault_access;
+    }
     *write_target = written_value; /* access violation (write): fixed, then writes */
-    error = wm_cod_stats(&guarded, &stats);
+    if (error == ERROR_SUCCESS) {
+        error = wm_cod_stats(&guarded, &stats);
+    }
     wm_claim_success(lesson, "Reading the handler's record", error);
 
     wm_value_address(lesson, "read a reserved byte at", (uintptr_t)read_target);
@@ -398,6 +404,7 @@ static void show_decommit_and_release(wm_lesson_t *lesson, const wm_system_t *sy
     DWORD state_after_decommit = 0;
     unsigned char after_recommit = 0xFF;
 
+    memset(&region, 0, sizeof region); /* state 0, matching no claim, if a query fails */
     wm_step(lesson, "Decommit against release",
             "MEM_DECOMMIT gives the storage back but keeps the addresses reserved: committing "
             "them again gives fresh zero pages, the old contents are gone. MEM_RELEASE gives "
@@ -558,6 +565,7 @@ static void show_reset(wm_lesson_t *lesson, const wm_system_t *system)
     int intact_after_reset = 0;
     int intact_after_undo = 0;
 
+    memset(&region, 0, sizeof region); /* state 0, matching no claim, if a query fails */
     wm_step(lesson, "MEM_RESET and MEM_RESET_UNDO",
             "MEM_RESET says: the contents of these committed pages no longer matter. The "
             "system may then drop them instead of writing them to the page file, whenever it "
@@ -761,6 +769,7 @@ static void show_arena(wm_lesson_t *lesson)
     unsigned misaligned = 0;
     DWORD error = ERROR_SUCCESS;
 
+    memset(&region, 0, sizeof region); /* state 0, matching no claim, if a query fails */
     wm_step(lesson, "An arena allocator",
             "An arena reserves a large range once and commits it a chunk at a time as "
             "allocations reach the committed end. Each allocation bumps one pointer (rounded "

@@ -53,6 +53,7 @@ static wm_cod_region_t *find_region(uintptr_t address)
 static LONG commit_page(wm_cod_region_t *region, uintptr_t address, ULONG_PTR access)
 {
     MEMORY_BASIC_INFORMATION info;
+    HANDLE self = GetCurrentProcess(); /* a pseudo-handle: no system call, never closed */
     uintptr_t page = address & ~((uintptr_t)region->page_size - 1);
     SIZE_T written = 0;
     void *committed = NULL;
@@ -61,7 +62,7 @@ static LONG commit_page(wm_cod_region_t *region, uintptr_t address, ULONG_PTR ac
      * first committed it. Then there is nothing to fix; let the instruction run again. A
      * committed page with another protection (someone called VirtualProtect) is not ours
      * to fix: pass it on, or the instruction would fault forever. */
-    written = wm__os.VirtualQueryEx(GetCurrentProcess(), (LPCVOID)page, &info, sizeof info);
+    written = wm__os.VirtualQueryEx(self, (LPCVOID)page, &info, sizeof info);
     if (written == 0) {
         return EXCEPTION_CONTINUE_SEARCH;
     }

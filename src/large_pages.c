@@ -30,14 +30,14 @@ DWORD wm_large_page_minimum(SIZE_T *minimum)
 DWORD wm_large_page_enable_privilege(void)
 {
     TOKEN_PRIVILEGES privileges;
+    HANDLE self = GetCurrentProcess(); /* a pseudo-handle: no system call, never closed */
     HANDLE token = NULL;
     BOOL ok = FALSE;
     DWORD error = ERROR_SUCCESS;
     DWORD close_error = ERROR_SUCCESS;
 
     memset(&privileges, 0, sizeof privileges);
-    ok = wm__os.OpenProcessToken(GetCurrentProcess(),
-                                 TOKEN_ADJUST_PRIVILEGES, /* only what enabling needs */
+    ok = wm__os.OpenProcessToken(self, TOKEN_ADJUST_PRIVILEGES, /* only what enabling needs */
                                  &token);
     if (!ok) {
         return GetLastError();
@@ -101,12 +101,13 @@ DWORD wm_large_page_allocate(SIZE_T size, void **base)
 
 DWORD wm_awe_allocate(ULONG_PTR *pages, ULONG_PTR *frames)
 {
+    HANDLE self = GetCurrentProcess(); /* a pseudo-handle: no system call, never closed */
     BOOL ok = FALSE;
 
     if (pages == NULL || frames == NULL || *pages == 0) {
         return ERROR_INVALID_PARAMETER;
     }
-    ok = wm__os.AllocateUserPhysicalPages(GetCurrentProcess(), pages, frames);
+    ok = wm__os.AllocateUserPhysicalPages(self, pages, frames);
     if (!ok) {
         return GetLastError();
     }
@@ -116,12 +117,13 @@ DWORD wm_awe_allocate(ULONG_PTR *pages, ULONG_PTR *frames)
 DWORD wm_awe_free(ULONG_PTR pages, ULONG_PTR *frames)
 {
     ULONG_PTR count = pages;
+    HANDLE self = GetCurrentProcess(); /* a pseudo-handle: no system call, never closed */
     BOOL ok = FALSE;
 
     if (frames == NULL || pages == 0) {
         return ERROR_INVALID_PARAMETER;
     }
-    ok = wm__os.FreeUserPhysicalPages(GetCurrentProcess(), &count, frames);
+    ok = wm__os.FreeUserPhysicalPages(self, &count, frames);
     if (!ok) {
         return GetLastError();
     }

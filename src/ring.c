@@ -10,8 +10,8 @@
  *  - MapViewOfFile3: pass the process handle. (The sample passes NULL for the calling
  *    process; Wine 8 rejects that with ERROR_INVALID_HANDLE, GetCurrentProcess() works
  *    on both.)
- *  - UnmapViewOfFile on a view that replaced a placeholder frees its range; only
- *    UnmapViewOfFile2 with MEM_PRESERVE_PLACEHOLDER would keep the placeholder.
+ *  - UnmapViewOfFile2: only MEM_PRESERVE_PLACEHOLDER turns an unmapped view back into a
+ *    placeholder; a plain UnmapViewOfFile frees the view's range.
  *  - CreateFileMappingW fails with NULL, not INVALID_HANDLE_VALUE.
  *
  * SPDX-License-Identifier: MIT
@@ -37,13 +37,14 @@ static void drop_placeholder(void *placeholder)
 /* The placeholder way: nothing can take the range between reserving and mapping. */
 static DWORD map_with_placeholders(HANDLE section, SIZE_T size, unsigned char **base)
 {
+    HANDLE self = GetCurrentProcess(); /* a pseudo-handle: no system call, never closed */
     unsigned char *placeholder = NULL;
     void *first = NULL;
     void *second = NULL;
     BOOL split = FALSE;
     DWORD error = ERROR_SUCCESS;
 
-    placeholder = wm__os.VirtualAlloc2(GetCurrentProcess(), NULL, 2 * size,
+    placeholder = wm__os.VirtualAlloc2(self, NULL, 2 * size,
                                        MEM_RESERVE | MEM_RESERVE_PLACEHOLDER, /* a placeholder */
                                        PAGE_NOACCESS, /* placeholders are never accessible */
                                        NULL, 0);      /* no extended parameters */
@@ -57,7 +58,7 @@ static DWORD map_with_placeholders(HANDLE section, SIZE_T size, unsigned char **
         drop_placeholder(placeholder);
         return error;
     }
-    first = wm__os.MapViewOfFile3(section, GetCurrentProcess(), placeholder, 0, size,
+    first = wm__os.MapViewOfFile3(section, self, placeholder, 0, size,
                                   MEM_REPLACE_PLACEHOLDER, /* the view takes the half's place */
                                   PAGE_READWRITE, NULL, 0);
     if (first == NULL) {
@@ -66,7 +67,7 @@ static DWORD map_with_placeholders(HANDLE section, SIZE_T size, unsigned char **
         drop_placeholder(placeholder + size);
         return error;
     }
-    second = wm__os.MapViewOfFile3(section, GetCurrentProcess(), placeholder + size, 0, size,
+    second = wm__os.MapViewOfFile3(section, self, placeholder + size, 0, size,
                                    MEM_REPLACE_PLACEHOLDER, /* the same storage, again */
                                    PAGE_READWRITE, NULL, 0);
     if (second == NULL) {

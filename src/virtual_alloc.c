@@ -146,6 +146,7 @@ DWORD wm_vm_query_range(const void *address, SIZE_T size, wm_vm_usage_t *usage)
 {
     MEMORY_BASIC_INFORMATION info;
     SYSTEM_INFO system;
+    HANDLE self = GetCurrentProcess(); /* a pseudo-handle: no system call, never closed */
     uintptr_t start = 0;
     uintptr_t end = 0;
     uintptr_t cursor = 0;
@@ -173,7 +174,7 @@ DWORD wm_vm_query_range(const void *address, SIZE_T size, wm_vm_usage_t *usage)
         /* VirtualQueryEx (Microsoft Learn): describes the run of pages from the one containing
          * the address with the same state, protection and type; the next run starts where
          * this one ends. It returns the bytes written into info, or 0 on failure. */
-        written = wm__os.VirtualQueryEx(GetCurrentProcess(), (LPCVOID)cursor, &info, sizeof info);
+        written = wm__os.VirtualQueryEx(self, (LPCVOID)cursor, &info, sizeof info);
         if (written == 0) {
             return GetLastError();
         }
@@ -195,6 +196,7 @@ DWORD wm_vm_resident_pages(const void *address, SIZE_T size, SIZE_T *resident)
 {
     PSAPI_WORKING_SET_EX_INFORMATION batch[WM_VM_WORKING_SET_BATCH];
     SYSTEM_INFO system;
+    HANDLE self = GetCurrentProcess(); /* a pseudo-handle: no system call, never closed */
     uintptr_t page = 0;
     uintptr_t end = 0;
     SIZE_T filled = 0;
@@ -218,8 +220,7 @@ DWORD wm_vm_resident_pages(const void *address, SIZE_T size, SIZE_T *resident)
         }
         /* QueryWorkingSetEx (Microsoft Learn): the caller names the pages in VirtualAddress;
          * the call fills each VirtualAttributes, whose Valid bit says the page is resident. */
-        ok =
-            wm__os.QueryWorkingSetEx(GetCurrentProcess(), batch, (DWORD)(filled * sizeof batch[0]));
+        ok = wm__os.QueryWorkingSetEx(self, batch, (DWORD)(filled * sizeof batch[0]));
         if (!ok) {
             return GetLastError();
         }
