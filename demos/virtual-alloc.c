@@ -483,6 +483,7 @@ static void show_commit_on_demand(wm_lesson_t *lesson, const wm_system_t *system
     SIZE_T sheet_bytes = (SIZE_T)SHEET_ROWS * SHEET_COLUMNS * CELL_BYTES;
     SIZE_T offset = 0;
     SIZE_T distinct_pages = 0;
+    SIZE_T live_regions = 0;
     SIZE_T i = 0;
     DWORD error = ERROR_SUCCESS;
     int readable = 1;
@@ -532,8 +533,8 @@ static void show_commit_on_demand(wm_lesson_t *lesson, const wm_system_t *system
 
     error = wm_cod_destroy(&sheet);
     wm_claim_success(lesson, "Removing the handler and releasing the sheet", error);
-    wm_claim(lesson, "With the last region gone, the handler is removed.",
-             wm_cod_live_regions() == 0);
+    live_regions = wm_cod_live_regions();
+    wm_claim(lesson, "With the last region gone, the handler is removed.", live_regions == 0);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -825,9 +826,9 @@ static void show_arena(wm_lesson_t *lesson)
     wm_claim_success(lesson, "Reset, decommitting the pages", error);
     error = wm_vm_query_range((void *)arena.base, ARENA_RESERVE, &usage);
     wm_claim_success(lesson, "VirtualQuery over the arena", error);
+    committed = wm_arena_committed(&arena);
     wm_claim(lesson, "After a decommitting reset nothing is committed; all is still reserved.",
-             usage.committed == 0 && usage.reserved == ARENA_RESERVE &&
-                 wm_arena_committed(&arena) == 0);
+             usage.committed == 0 && usage.reserved == ARENA_RESERVE && committed == 0);
     error = wm_arena_release(&arena);
     wm_claim_success(lesson, "Releasing the arena", error);
     (void)wm_space_query(GetCurrentProcess(), base, &region);
@@ -852,6 +853,7 @@ static void show_ring(wm_lesson_t *lesson)
     SIZE_T piece = 0;
     DWORD error = ERROR_SUCCESS;
     int mirrored = 1;
+    int same = 0;
     int placeholders_exist = 0;
 
     wm_step(lesson, "A ring buffer mapped twice",
@@ -909,8 +911,8 @@ static void show_ring(wm_lesson_t *lesson)
     wm_value_count(lesson, "write started at offset", write_offset, NULL);
     wm_value_count(lesson, "bytes past the end", RING_MESSAGE_BYTES - RING_LEAD_BYTES, NULL);
 
-    wm_claim(lesson, "The block read back equals the block written, byte for byte.",
-             memcmp(message, read_back, RING_MESSAGE_BYTES) == 0);
+    same = memcmp(message, read_back, RING_MESSAGE_BYTES) == 0;
+    wm_claim(lesson, "The block read back equals the block written, byte for byte.", same);
     wm_claim(lesson,
              "The bytes written past the end are the first bytes of the storage (both views "
              "show them).",
