@@ -60,7 +60,8 @@ static DWORD map_with_placeholders(HANDLE section, SIZE_T size, unsigned char **
     }
     first = wm__os.MapViewOfFile3(section, self, placeholder, 0, size,
                                   MEM_REPLACE_PLACEHOLDER, /* the view takes the half's place */
-                                  PAGE_READWRITE, NULL, 0);
+                                  PAGE_READWRITE,          /* as the section was created */
+                                  NULL, 0);                /* no extended parameters */
     if (first == NULL) {
         error = GetLastError();
         drop_placeholder(placeholder);
@@ -69,7 +70,8 @@ static DWORD map_with_placeholders(HANDLE section, SIZE_T size, unsigned char **
     }
     second = wm__os.MapViewOfFile3(section, self, placeholder + size, 0, size,
                                    MEM_REPLACE_PLACEHOLDER, /* the same storage, again */
-                                   PAGE_READWRITE, NULL, 0);
+                                   PAGE_READWRITE,          /* as the section was created */
+                                   NULL, 0);                /* no extended parameters */
     if (second == NULL) {
         error = GetLastError();
         (void)wm__os.UnmapViewOfFile(first); /* frees the first half's range */
@@ -90,14 +92,14 @@ static DWORD try_remap(HANDLE section, SIZE_T size, unsigned char **base)
     DWORD error = ERROR_SUCCESS;
 
     range = wm__os.VirtualAlloc(NULL, 2 * size, MEM_RESERVE, /* only to find a free range */
-                                PAGE_NOACCESS);
+                                PAGE_NOACCESS);              /* never touched */
     if (range == NULL) {
         return GetLastError();
     }
-    released = wm__os.VirtualFree(range, 0, MEM_RELEASE); /* free it again for the views */
+    released = wm__os.VirtualFree(range, 0,     /* API rule: 0 with MEM_RELEASE */
+                                  MEM_RELEASE); /* free it again for the views */
     if (!released) {
-        error = GetLastError();
-        return error; /* the reservation is still there; the caller cannot use it either */
+        return GetLastError(); /* still reserved: the next try looks for another range */
     }
     /* From here another thread may allocate in the range: then a map fails, and we retry. */
     first = wm__os.MapViewOfFileEx(section, FILE_MAP_ALL_ACCESS, /* read and write */
@@ -105,7 +107,8 @@ static DWORD try_remap(HANDLE section, SIZE_T size, unsigned char **base)
     if (first == NULL) {
         return GetLastError();
     }
-    second = wm__os.MapViewOfFileEx(section, FILE_MAP_ALL_ACCESS, 0, 0, size, range + size);
+    second = wm__os.MapViewOfFileEx(section, FILE_MAP_ALL_ACCESS, /* read and write */
+                                    0, 0, size, range + size);    /* offset 0, right after */
     if (second == NULL) {
         error = GetLastError();
         (void)wm__os.UnmapViewOfFile(first);
