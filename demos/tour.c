@@ -41,6 +41,8 @@ static const tour_lesson_t course[] = {
      "each process has its own private address space; virtual is not physical"},
     {"heap", L"heap.exe", "docs/heap.md",
      "heaps carve pages into blocks: headers, free lists, fragmentation, corruption, cost"},
+    {"virtual-alloc", L"virtual-alloc.exe", "docs/virtual-alloc.md",
+     "reserve, commit, decommit, release; commit on demand; write watch; arena; ring buffer"},
 };
 
 #define COURSE_LENGTH (sizeof course / sizeof course[0])

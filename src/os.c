@@ -8,6 +8,63 @@
  */
 #include "wm_os.h"
 
+/* Converts GetProcAddress's FARPROC to a generic function pointer first, which C allows
+ * between function pointer types and keeps GCC's -Wcast-function-type quiet. */
+typedef void (*wm_any_fn)(void);
+
+typedef PVOID(WINAPI *wm_virtual_alloc2_fn)(HANDLE, PVOID, SIZE_T, ULONG, ULONG,
+                                            MEM_EXTENDED_PARAMETER *, ULONG);
+typedef PVOID(WINAPI *wm_map_view_of_file3_fn)(HANDLE, HANDLE, PVOID, ULONG64, SIZE_T, ULONG, ULONG,
+                                               MEM_EXTENDED_PARAMETER *, ULONG);
+
+/* Looks name up in kernelbase.dll, where VirtualAlloc2 and MapViewOfFile3 live (Microsoft
+ * Learn lists onecore.lib / kernelbase.dll; Wine 8 exports them from kernelbase only, not
+ * kernel32). NULL, with GetProcAddress's last error, where the system lacks it. */
+static wm_any_fn wm__kernelbase_function(const char *name)
+{
+    HMODULE kernelbase = NULL;
+    FARPROC proc = NULL;
+
+    kernelbase = GetModuleHandleW(L"kernelbase.dll"); /* loaded in every Win32 process */
+    if (kernelbase == NULL) {
+        return NULL;
+    }
+    proc = GetProcAddress(kernelbase, name);
+    if (proc == NULL) {
+        return NULL;
+    }
+    return (wm_any_fn)proc;
+}
+
+static PVOID WINAPI wm__VirtualAlloc2(HANDLE process, PVOID address, SIZE_T size, ULONG type,
+                                      ULONG protect, MEM_EXTENDED_PARAMETER *parameters,
+                                      ULONG count)
+{
+    wm_any_fn function = wm__kernelbase_function("VirtualAlloc2");
+    wm_virtual_alloc2_fn virtual_alloc2 = NULL;
+
+    if (function == NULL) {
+        return NULL;
+    }
+    virtual_alloc2 = (wm_virtual_alloc2_fn)function;
+    return virtual_alloc2(process, address, size, type, protect, parameters, count);
+}
+
+static PVOID WINAPI wm__MapViewOfFile3(HANDLE mapping, HANDLE process, PVOID address,
+                                       ULONG64 offset, SIZE_T size, ULONG type, ULONG protect,
+                                       MEM_EXTENDED_PARAMETER *parameters, ULONG count)
+{
+    wm_any_fn function = wm__kernelbase_function("MapViewOfFile3");
+    wm_map_view_of_file3_fn map_view_of_file3 = NULL;
+
+    if (function == NULL) {
+        return NULL;
+    }
+    map_view_of_file3 = (wm_map_view_of_file3_fn)function;
+    return map_view_of_file3(mapping, process, address, offset, size, type, protect, parameters,
+                             count);
+}
+
 /* The real functions, in the order of wm_os_t. Used for two tables, so it is a macro. */
 #define WM_OS_REAL_FUNCTIONS                                                                       \
     {                                                                                              \
@@ -18,7 +75,12 @@
             SetHandleInformation, GetStdHandle, CreateProcessW, ReadFile, WaitForSingleObject,     \
             GetExitCodeProcess, CloseHandle, HeapCreate, HeapDestroy, HeapReAlloc, HeapSize,       \
             HeapValidate, HeapCompact, HeapLock, HeapUnlock, HeapWalk, GetProcessHeaps,            \
-            HeapQueryInformation, HeapSetInformation,                                              \
+            HeapQueryInformation, HeapSetInformation, QueryWorkingSetEx, GetWriteWatch,            \
+            ResetWriteWatch, GetLargePageMinimum, AllocateUserPhysicalPages,                       \
+            FreeUserPhysicalPages, OpenProcessToken, LookupPrivilegeValueW, AdjustTokenPrivileges, \
+            AddVectoredExceptionHandler, RemoveVectoredExceptionHandler, AcquireSRWLockExclusive,  \
+            ReleaseSRWLockExclusive, CreateFileMappingW, MapViewOfFileEx, UnmapViewOfFile,         \
+            wm__VirtualAlloc2, wm__MapViewOfFile3,                                                 \
     }
 
 const wm_os_t wm__os_real = WM_OS_REAL_FUNCTIONS;
@@ -361,6 +423,157 @@ static BOOL WINAPI fault_HeapSetInformation(HANDLE heap, HEAP_INFORMATION_CLASS 
     return fault_next.HeapSetInformation(heap, kind, information, length);
 }
 
+static BOOL WINAPI fault_QueryWorkingSetEx(HANDLE process, PVOID info, DWORD size)
+{
+    if (wm__fault_fires("QueryWorkingSetEx")) {
+        return FALSE;
+    }
+    return fault_next.QueryWorkingSetEx(process, info, size);
+}
+
+static UINT WINAPI fault_GetWriteWatch(DWORD flags, PVOID base, SIZE_T size, PVOID *addresses,
+                                       ULONG_PTR *count, LPDWORD granularity)
+{
+    if (wm__fault_fires("GetWriteWatch")) {
+        return (UINT)-1; /* any non-zero value is failure */
+    }
+    return fault_next.GetWriteWatch(flags, base, size, addresses, count, granularity);
+}
+
+static UINT WINAPI fault_ResetWriteWatch(LPVOID base, SIZE_T size)
+{
+    if (wm__fault_fires("ResetWriteWatch")) {
+        return (UINT)-1; /* any non-zero value is failure */
+    }
+    return fault_next.ResetWriteWatch(base, size);
+}
+
+static SIZE_T WINAPI fault_GetLargePageMinimum(void)
+{
+    wm__fault_count(); /* GetLargePageMinimum cannot fail: 0 means "no large pages" */
+    return fault_next.GetLargePageMinimum();
+}
+
+static BOOL WINAPI fault_AllocateUserPhysicalPages(HANDLE process, PULONG_PTR pages,
+                                                   PULONG_PTR frames)
+{
+    if (wm__fault_fires("AllocateUserPhysicalPages")) {
+        return FALSE;
+    }
+    return fault_next.AllocateUserPhysicalPages(process, pages, frames);
+}
+
+static BOOL WINAPI fault_FreeUserPhysicalPages(HANDLE process, PULONG_PTR pages, PULONG_PTR frames)
+{
+    if (wm__fault_fires("FreeUserPhysicalPages")) {
+        return FALSE;
+    }
+    return fault_next.FreeUserPhysicalPages(process, pages, frames);
+}
+
+static BOOL WINAPI fault_OpenProcessToken(HANDLE process, DWORD access, PHANDLE token)
+{
+    if (wm__fault_fires("OpenProcessToken")) {
+        return FALSE;
+    }
+    return fault_next.OpenProcessToken(process, access, token);
+}
+
+static BOOL WINAPI fault_LookupPrivilegeValueW(LPCWSTR system, LPCWSTR name, PLUID luid)
+{
+    if (wm__fault_fires("LookupPrivilegeValueW")) {
+        return FALSE;
+    }
+    return fault_next.LookupPrivilegeValueW(system, name, luid);
+}
+
+static BOOL WINAPI fault_AdjustTokenPrivileges(HANDLE token, BOOL disable_all,
+                                               PTOKEN_PRIVILEGES privileges, DWORD size,
+                                               PTOKEN_PRIVILEGES previous, PDWORD needed)
+{
+    if (wm__fault_fires("AdjustTokenPrivileges")) {
+        return FALSE;
+    }
+    return fault_next.AdjustTokenPrivileges(token, disable_all, privileges, size, previous, needed);
+}
+
+static PVOID WINAPI fault_AddVectoredExceptionHandler(ULONG first,
+                                                      PVECTORED_EXCEPTION_HANDLER handler)
+{
+    if (wm__fault_fires("AddVectoredExceptionHandler")) {
+        return NULL;
+    }
+    return fault_next.AddVectoredExceptionHandler(first, handler);
+}
+
+static ULONG WINAPI fault_RemoveVectoredExceptionHandler(PVOID handle)
+{
+    if (wm__fault_fires("RemoveVectoredExceptionHandler")) {
+        return 0;
+    }
+    return fault_next.RemoveVectoredExceptionHandler(handle);
+}
+
+static void WINAPI fault_AcquireSRWLockExclusive(PSRWLOCK lock)
+{
+    wm__fault_count(); /* AcquireSRWLockExclusive cannot fail */
+    fault_next.AcquireSRWLockExclusive(lock);
+}
+
+static void WINAPI fault_ReleaseSRWLockExclusive(PSRWLOCK lock)
+{
+    wm__fault_count(); /* ReleaseSRWLockExclusive cannot fail */
+    fault_next.ReleaseSRWLockExclusive(lock);
+}
+
+static HANDLE WINAPI fault_CreateFileMappingW(HANDLE file, LPSECURITY_ATTRIBUTES security,
+                                              DWORD protect, DWORD size_high, DWORD size_low,
+                                              LPCWSTR name)
+{
+    if (wm__fault_fires("CreateFileMappingW")) {
+        return NULL; /* CreateFileMappingW fails with NULL, not INVALID_HANDLE_VALUE */
+    }
+    return fault_next.CreateFileMappingW(file, security, protect, size_high, size_low, name);
+}
+
+static LPVOID WINAPI fault_MapViewOfFileEx(HANDLE mapping, DWORD access, DWORD offset_high,
+                                           DWORD offset_low, SIZE_T size, LPVOID address)
+{
+    if (wm__fault_fires("MapViewOfFileEx")) {
+        return NULL;
+    }
+    return fault_next.MapViewOfFileEx(mapping, access, offset_high, offset_low, size, address);
+}
+
+static BOOL WINAPI fault_UnmapViewOfFile(LPCVOID view)
+{
+    if (wm__fault_fires("UnmapViewOfFile")) {
+        return FALSE;
+    }
+    return fault_next.UnmapViewOfFile(view);
+}
+
+static PVOID WINAPI fault_VirtualAlloc2(HANDLE process, PVOID address, SIZE_T size, ULONG type,
+                                        ULONG protect, MEM_EXTENDED_PARAMETER *parameters,
+                                        ULONG count)
+{
+    if (wm__fault_fires("VirtualAlloc2")) {
+        return NULL;
+    }
+    return fault_next.VirtualAlloc2(process, address, size, type, protect, parameters, count);
+}
+
+static PVOID WINAPI fault_MapViewOfFile3(HANDLE mapping, HANDLE process, PVOID address,
+                                         ULONG64 offset, SIZE_T size, ULONG type, ULONG protect,
+                                         MEM_EXTENDED_PARAMETER *parameters, ULONG count)
+{
+    if (wm__fault_fires("MapViewOfFile3")) {
+        return NULL;
+    }
+    return fault_next.MapViewOfFile3(mapping, process, address, offset, size, type, protect,
+                                     parameters, count);
+}
+
 static const wm_os_t wm__os_fault = {
     fault_VirtualAlloc,
     fault_VirtualFree,
@@ -399,6 +612,24 @@ static const wm_os_t wm__os_fault = {
     fault_GetProcessHeaps,
     fault_HeapQueryInformation,
     fault_HeapSetInformation,
+    fault_QueryWorkingSetEx,
+    fault_GetWriteWatch,
+    fault_ResetWriteWatch,
+    fault_GetLargePageMinimum,
+    fault_AllocateUserPhysicalPages,
+    fault_FreeUserPhysicalPages,
+    fault_OpenProcessToken,
+    fault_LookupPrivilegeValueW,
+    fault_AdjustTokenPrivileges,
+    fault_AddVectoredExceptionHandler,
+    fault_RemoveVectoredExceptionHandler,
+    fault_AcquireSRWLockExclusive,
+    fault_ReleaseSRWLockExclusive,
+    fault_CreateFileMappingW,
+    fault_MapViewOfFileEx,
+    fault_UnmapViewOfFile,
+    fault_VirtualAlloc2,
+    fault_MapViewOfFile3,
 };
 
 void wm_os_fault_arm(unsigned long nth, DWORD error)

@@ -10,9 +10,13 @@
 #ifndef WINMEM_H
 #define WINMEM_H
 
+#include "wm_arena.h"
+#include "wm_commit_on_demand.h"
 #include "wm_error.h"
 #include "wm_heap.h"
+#include "wm_large_pages.h"
 #include "wm_process.h"
+#include "wm_ring.h"
 #include "wm_system.h"
 #include "wm_virtual_alloc.h"
 #include "wm_virtual_memory.h"

@@ -18,6 +18,18 @@
 #include <windows.h>
 #include <psapi.h>
 
+/* Placeholder flags: documented values (VirtualAlloc2, VirtualFree and MapViewOfFile3 on
+ * Microsoft Learn) that mingw-w64 10's headers lack. */
+#ifndef MEM_RESERVE_PLACEHOLDER
+#define MEM_RESERVE_PLACEHOLDER 0x00040000 /* VirtualAlloc2: reserve a placeholder */
+#endif
+#ifndef MEM_REPLACE_PLACEHOLDER
+#define MEM_REPLACE_PLACEHOLDER 0x00004000 /* VirtualAlloc2, MapViewOfFile3: fill one */
+#endif
+#ifndef MEM_PRESERVE_PLACEHOLDER
+#define MEM_PRESERVE_PLACEHOLDER 0x00000002 /* VirtualFree: split or keep a placeholder */
+#endif
+
 /* One entry per Win32 function, named as the function, with its exact signature. */
 typedef struct wm_os_s
 {
@@ -67,6 +79,35 @@ typedef struct wm_os_s
     DWORD(WINAPI *GetProcessHeaps)(DWORD, PHANDLE);
     BOOL(WINAPI *HeapQueryInformation)(HANDLE, HEAP_INFORMATION_CLASS, PVOID, SIZE_T, PSIZE_T);
     BOOL(WINAPI *HeapSetInformation)(HANDLE, HEAP_INFORMATION_CLASS, PVOID, SIZE_T);
+    /* The virtual-alloc lesson (issue 4): psapi.h, memoryapi.h */
+    BOOL(WINAPI *QueryWorkingSetEx)(HANDLE, PVOID, DWORD);
+    UINT(WINAPI *GetWriteWatch)(DWORD, PVOID, SIZE_T, PVOID *, ULONG_PTR *, LPDWORD);
+    UINT(WINAPI *ResetWriteWatch)(LPVOID, SIZE_T);
+    SIZE_T(WINAPI *GetLargePageMinimum)(void);
+    BOOL(WINAPI *AllocateUserPhysicalPages)(HANDLE, PULONG_PTR, PULONG_PTR);
+    BOOL(WINAPI *FreeUserPhysicalPages)(HANDLE, PULONG_PTR, PULONG_PTR);
+    /* processthreadsapi.h, winbase.h, securitybaseapi.h: the "Lock pages in memory" privilege */
+    BOOL(WINAPI *OpenProcessToken)(HANDLE, DWORD, PHANDLE);
+    BOOL(WINAPI *LookupPrivilegeValueW)(LPCWSTR, LPCWSTR, PLUID);
+    BOOL(WINAPI *AdjustTokenPrivileges)
+    (HANDLE, BOOL, PTOKEN_PRIVILEGES, DWORD, PTOKEN_PRIVILEGES, PDWORD);
+    /* errhandlingapi.h, synchapi.h: commit on demand */
+    PVOID(WINAPI *AddVectoredExceptionHandler)(ULONG, PVECTORED_EXCEPTION_HANDLER);
+    ULONG(WINAPI *RemoveVectoredExceptionHandler)(PVOID);
+    void(WINAPI *AcquireSRWLockExclusive)(PSRWLOCK);
+    void(WINAPI *ReleaseSRWLockExclusive)(PSRWLOCK);
+    /* memoryapi.h: the ring buffer's section and views */
+    HANDLE(WINAPI *CreateFileMappingW)(HANDLE, LPSECURITY_ATTRIBUTES, DWORD, DWORD, DWORD, LPCWSTR);
+    LPVOID(WINAPI *MapViewOfFileEx)(HANDLE, DWORD, DWORD, DWORD, SIZE_T, LPVOID);
+    BOOL(WINAPI *UnmapViewOfFile)(LPCVOID);
+    /* memoryapi.h, Windows 10 1803+, in no mingw-w64 import library: the real entries are
+     * stubs in os.c that look the function up in kernelbase.dll (GetProcAddress) on each
+     * call, and fail with GetProcAddress's error (ERROR_PROC_NOT_FOUND) where it is missing.
+     * Being in the table, they can be counted and made to fail like any other call. */
+    PVOID(WINAPI *VirtualAlloc2)
+    (HANDLE, PVOID, SIZE_T, ULONG, ULONG, MEM_EXTENDED_PARAMETER *, ULONG);
+    PVOID(WINAPI *MapViewOfFile3)
+    (HANDLE, HANDLE, PVOID, ULONG64, SIZE_T, ULONG, ULONG, MEM_EXTENDED_PARAMETER *, ULONG);
 } wm_os_t;
 
 /* The table the library calls through. Tests may assign entries; restore them afterwards. */
@@ -78,11 +119,10 @@ extern const wm_os_t wm__os_real;
 /*
  * Fault injection, for tests. wm_os_fault_arm(nth, error) swaps every entry of wm__os for a
  * wrapper that counts calls: the nth call (counting from 1) fails the way its function
- * reports failure (NULL, FALSE, 0, (SIZE_T)-1, INVALID_HANDLE_VALUE, WAIT_FAILED) after
- * SetLastError(error); every other call goes to the real function. Functions that cannot
- * fail (GetSystemInfo, GetProcessHeap) are counted but never fail: when the nth call is
- * one of them, no call fails.
- * Calls that do not fail go on to the table as it was when armed, so a test may first
+ * reports failure (NULL, FALSE, 0, (SIZE_T)-1, INVALID_HANDLE_VALUE, WAIT_FAILED, a non-zero UINT)
+ * after SetLastError(error); every other call goes to the real function. Functions that cannot fail
+ * (GetSystemInfo, GetProcessHeap) are counted but never fail: when the nth call is one of them, no
+ * call fails. Calls that do not fail go on to the table as it was when armed, so a test may first
  * install its own counting wrappers and then arm the injector on top of them.
  * wm_os_fault_disarm() restores that table and returns how many calls were counted;
  * wm_os_fault_fired() names the function that was made to fail, or is NULL if none was.

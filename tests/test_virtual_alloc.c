@@ -22,6 +22,7 @@ static int teardown(void **state)
 {
     (void)state;
     (void)wm_os_fault_disarm();
+    wm__os = wm__os_real;
     return 0;
 }
 
@@ -161,6 +162,337 @@ static void test_vm_injected_failure_leaves_no_reservation(void **state)
                 before.reserved_bytes + before.committed_bytes + 1024 * 1024);
 }
 
+static void test_vm_page_goes_free_reserved_committed_reserved_free(void **state)
+{
+    void *base = NULL;
+
+    (void)state;
+    assert_int_equal(wm_vm_reserve(NULL, system_facts.page_size, &base), ERROR_SUCCESS);
+    assert_int_equal(state_at(base), MEM_RESERVE);
+    assert_int_equal(wm_vm_commit(base, system_facts.page_size, PAGE_READWRITE), ERROR_SUCCESS);
+    assert_int_equal(state_at(base), MEM_COMMIT);
+    assert_int_equal(wm_vm_decommit(base, system_facts.page_size), ERROR_SUCCESS);
+    assert_int_equal(state_at(base), MEM_RESERVE);
+    assert_int_equal(wm_vm_release(base), ERROR_SUCCESS);
+    assert_int_equal(state_at(base), MEM_FREE);
+}
+
+static void test_vm_release_with_a_size_fails_with_invalid_parameter(void **state)
+{
+    void *base = NULL;
+    BOOL released = TRUE;
+    DWORD error = ERROR_SUCCESS;
+
+    (void)state;
+    assert_int_equal(wm_vm_reserve(NULL, system_facts.page_size, &base), ERROR_SUCCESS);
+    /* The library never does this; the API's rule is what is tested (wine-fidelity row 19). */
+    released = VirtualFree(base, system_facts.page_size, MEM_RELEASE);
+    error = GetLastError();
+    assert_false(released);
+    assert_int_equal(error, ERROR_INVALID_PARAMETER);
+    assert_int_equal(state_at(base), MEM_RESERVE);
+    assert_int_equal(wm_vm_release(base), ERROR_SUCCESS);
+}
+
+static void test_vm_reserving_a_gigabyte_adds_no_commit_charge(void **state)
+{
+    wm_process_counters_t before;
+    wm_process_counters_t after;
+    void *base = NULL;
+
+    (void)state;
+    assert_int_equal(wm_process_counters(GetCurrentProcess(), &before), ERROR_SUCCESS);
+    assert_int_equal(wm_vm_reserve(NULL, (SIZE_T)1024 * 1024 * 1024, &base), ERROR_SUCCESS);
+    assert_int_equal(wm_process_counters(GetCurrentProcess(), &after), ERROR_SUCCESS);
+    if (wm_is_wine()) {
+        /* Wine does not track commit charge: PrivateUsage is always 0 (rows 5, 96). */
+        assert_int_equal(before.private_bytes, 0);
+        assert_int_equal(after.private_bytes, 0);
+    } else {
+        /* Some growth is the calls' own bookkeeping; a commit would be 1 GiB. */
+        assert_true(after.private_bytes < before.private_bytes + 1024 * 1024);
+    }
+    assert_int_equal(wm_vm_release(base), ERROR_SUCCESS);
+}
+
+static void test_vm_free_page_after_a_small_reservation_cannot_be_reserved(void **state)
+{
+    char *base = NULL;
+    void *reserved = NULL;
+    void *neighbour = (void *)1;
+
+    (void)state;
+    assert_int_equal(wm_vm_reserve(NULL, 1, &reserved), ERROR_SUCCESS);
+    base = (char *)reserved;
+    assert_int_equal(state_at(base + system_facts.page_size), MEM_FREE);
+    /* The address rounds down to the granularity unit the first reservation holds. */
+    assert_int_not_equal(wm_vm_reserve(base + system_facts.page_size, 1, &neighbour),
+                         ERROR_SUCCESS);
+    assert_null(neighbour);
+    assert_int_equal(wm_vm_release(reserved), ERROR_SUCCESS);
+}
+
+static void test_vm_reserve_ex_top_down_lands_above_a_plain_reservation(void **state)
+{
+    void *low = NULL;
+    void *high = NULL;
+
+    (void)state;
+    assert_int_equal(wm_vm_reserve(NULL, system_facts.page_size, &low), ERROR_SUCCESS);
+    assert_int_equal(wm_vm_reserve_ex(NULL, system_facts.page_size, WM_VM_TOP_DOWN, &high),
+                     ERROR_SUCCESS);
+    assert_true((uintptr_t)high > (uintptr_t)low);
+    assert_int_equal((uintptr_t)high % system_facts.allocation_granularity, 0);
+    assert_int_equal(state_at(high), MEM_RESERVE);
+    assert_int_equal(wm_vm_release(high), ERROR_SUCCESS);
+    assert_int_equal(wm_vm_release(low), ERROR_SUCCESS);
+}
+
+static void test_vm_query_range_counts_committed_reserved_and_free_bytes(void **state)
+{
+    char *base = NULL;
+    void *reserved = NULL;
+    wm_vm_usage_t usage;
+    SIZE_T page = system_facts.page_size;
+
+    (void)state;
+    /* 8 pages reserved at the start of a granularity unit: the rest of the unit is free. */
+    assert_int_equal(wm_vm_reserve(NULL, 8 * page, &reserved), ERROR_SUCCESS);
+    base = (char *)reserved;
+    assert_int_equal(wm_vm_commit(base + 2 * page, 3 * page, PAGE_READWRITE), ERROR_SUCCESS);
+    assert_int_equal(wm_vm_query_range(base, 16 * page, &usage), ERROR_SUCCESS);
+    assert_int_equal(usage.committed, 3 * page);
+    assert_int_equal(usage.reserved, 5 * page);
+    assert_int_equal(usage.free, 8 * page);
+    assert_int_equal(usage.regions, 4); /* reserved, committed, reserved, free */
+    /* A range that starts and ends inside pages counts the whole pages it touches. */
+    assert_int_equal(wm_vm_query_range(base + 2 * page - 1, 2, &usage), ERROR_SUCCESS);
+    assert_int_equal(usage.committed, page);
+    assert_int_equal(usage.reserved, page);
+    assert_int_equal(wm_vm_release(reserved), ERROR_SUCCESS);
+}
+
+static void test_vm_resident_pages_counts_only_touched_committed_pages(void **state)
+{
+    void *base = NULL;
+    volatile unsigned char *bytes = NULL;
+    SIZE_T resident = 99;
+    SIZE_T page = system_facts.page_size;
+
+    (void)state;
+    assert_int_equal(wm_vm_allocate(NULL, 8 * page, PAGE_READWRITE, &base), ERROR_SUCCESS);
+    assert_int_equal(wm_vm_resident_pages(base, 8 * page, &resident), ERROR_SUCCESS);
+    assert_int_equal(resident, 0);
+    bytes = (volatile unsigned char *)base;
+    bytes[0] = 1;
+    bytes[5 * page] = 1;
+    bytes[7 * page + 1] = 1;
+    assert_int_equal(wm_vm_resident_pages(base, 8 * page, &resident), ERROR_SUCCESS);
+    assert_int_equal(resident, 3);
+    assert_int_equal(wm_vm_release(base), ERROR_SUCCESS);
+}
+
+static void test_vm_reset_keeps_pages_committed_and_reset_undo_keeps_its_promise(void **state)
+{
+    void *base = NULL;
+    volatile unsigned char *bytes = NULL;
+    DWORD undo = ERROR_SUCCESS;
+    SIZE_T page = system_facts.page_size;
+    SIZE_T i = 0;
+    int intact = 1;
+
+    (void)state;
+    assert_int_equal(wm_vm_allocate(NULL, 2 * page, PAGE_READWRITE, &base), ERROR_SUCCESS);
+    bytes = (volatile unsigned char *)base;
+    for (i = 0; i < 2 * page; i++) {
+        bytes[i] = (unsigned char)(i | 1);
+    }
+    assert_int_equal(wm_vm_reset(base, 2 * page), ERROR_SUCCESS);
+    assert_int_equal(state_at(base), MEM_COMMIT);
+    /* The demo's claim: with RAM to spare the data is still there right after MEM_RESET
+     * (Windows); Wine discards it at once, so the pages read zero (row 23). */
+    for (i = 0; i < 2 * page; i++) {
+        if (bytes[i] != (unsigned char)(i | 1)) {
+            intact = 0;
+        }
+    }
+    if (wm_is_wine()) {
+        assert_false(intact);
+        assert_int_equal(bytes[0], 0);
+        assert_int_equal(bytes[2 * page - 1], 0);
+    } else {
+        assert_true(intact);
+    }
+    intact = 1;
+    undo = wm_vm_reset_undo(base, 2 * page);
+    for (i = 0; i < 2 * page; i++) {
+        if (bytes[i] != (unsigned char)(i | 1)) {
+            intact = 0;
+        }
+    }
+    if (wm_is_wine()) {
+        assert_int_equal(undo, ERROR_INVALID_PARAMETER); /* row 24: not implemented */
+    } else if (undo == ERROR_SUCCESS) {
+        assert_true(intact); /* documented: success means all the data is intact */
+    } else {
+        assert_false(intact); /* documented: failure means some of it was zeroed */
+    }
+    assert_int_equal(wm_vm_release(base), ERROR_SUCCESS);
+}
+
+static void test_vm_write_watch_lists_exactly_the_written_pages_in_order(void **state)
+{
+    void *base = NULL;
+    void *pages[16];
+    volatile unsigned char *bytes = NULL;
+    unsigned char sink = 0;
+    SIZE_T count = 0;
+    SIZE_T page = system_facts.page_size;
+
+    (void)state;
+    assert_int_equal(wm_vm_reserve_ex(NULL, 16 * page, WM_VM_WRITE_WATCH, &base), ERROR_SUCCESS);
+    assert_int_equal(wm_vm_commit(base, 16 * page, PAGE_READWRITE), ERROR_SUCCESS);
+    bytes = (volatile unsigned char *)base;
+    assert_int_equal(wm_vm_write_watch(base, 16 * page, 0, pages, 16, &count), ERROR_SUCCESS);
+    assert_int_equal(count, 0); /* committing is not writing */
+    bytes[9 * page] = 1;
+    bytes[0] = 1;
+    bytes[5 * page + 100] = 1;
+    bytes[5 * page + 200] = 1;
+    sink = bytes[12 * page];
+    assert_int_equal(sink, 0);
+    assert_int_equal(wm_vm_write_watch(base, 16 * page, 0, pages, 16, &count), ERROR_SUCCESS);
+    assert_int_equal(count, 3);
+    assert_ptr_equal(pages[0], (void *)bytes);
+    assert_ptr_equal(pages[1], (void *)(bytes + 5 * page));
+    assert_ptr_equal(pages[2], (void *)(bytes + 9 * page));
+    /* A short array gets the first pages only. */
+    assert_int_equal(wm_vm_write_watch(base, 16 * page, 0, pages, 1, &count), ERROR_SUCCESS);
+    assert_int_equal(count, 1);
+    assert_ptr_equal(pages[0], (void *)bytes);
+    /* ResetWriteWatch forgets them; a new write is the only one listed. */
+    assert_int_equal(wm_vm_write_watch_reset(base, 16 * page), ERROR_SUCCESS);
+    bytes[15 * page] = 1;
+    assert_int_equal(wm_vm_write_watch(base, 16 * page, 1, pages, 16, &count), ERROR_SUCCESS);
+    assert_int_equal(count, 1);
+    assert_ptr_equal(pages[0], (void *)(bytes + 15 * page));
+    /* WRITE_WATCH_FLAG_RESET reset them in the same call. */
+    assert_int_equal(wm_vm_write_watch(base, 16 * page, 0, pages, 16, &count), ERROR_SUCCESS);
+    assert_int_equal(count, 0);
+    assert_int_equal(wm_vm_release(base), ERROR_SUCCESS);
+}
+
+static void test_vm_write_watch_on_a_region_without_it_fails(void **state)
+{
+    void *base = NULL;
+    void *pages[4];
+    SIZE_T count = 7;
+
+    (void)state;
+    assert_int_equal(wm_vm_allocate(NULL, system_facts.page_size, PAGE_READWRITE, &base),
+                     ERROR_SUCCESS);
+    assert_int_equal(wm_vm_write_watch(base, system_facts.page_size, 0, pages, 4, &count),
+                     ERROR_INVALID_PARAMETER);
+    assert_int_equal(count, 0);
+    assert_int_equal(wm_vm_release(base), ERROR_SUCCESS);
+}
+
+static void test_vm_new_functions_reject_invalid_parameters(void **state)
+{
+    void *base = (void *)1;
+    void *pages[2];
+    wm_vm_usage_t usage;
+    SIZE_T count = 7;
+    SIZE_T resident = 7;
+
+    (void)state;
+    assert_int_equal(wm_vm_reserve_ex(NULL, 1, 0, NULL), ERROR_INVALID_PARAMETER);
+    assert_int_equal(wm_vm_reserve_ex(NULL, 0, 0, &base), ERROR_INVALID_PARAMETER);
+    assert_null(base);
+    assert_int_equal(wm_vm_reserve_ex(NULL, 1, MEM_COMMIT, &base), ERROR_INVALID_PARAMETER);
+    assert_int_equal(wm_vm_reserve_ex(NULL, 1, MEM_LARGE_PAGES, &base), ERROR_INVALID_PARAMETER);
+    assert_int_equal(wm_vm_query_range(&base, 1, NULL), ERROR_INVALID_PARAMETER);
+    assert_int_equal(wm_vm_query_range(&base, 0, &usage), ERROR_INVALID_PARAMETER);
+    assert_int_equal(wm_vm_query_range((void *)(UINTPTR_MAX - 10), 100, &usage),
+                     ERROR_ARITHMETIC_OVERFLOW);
+    assert_int_equal(wm_vm_resident_pages(&base, 1, NULL), ERROR_INVALID_PARAMETER);
+    assert_int_equal(wm_vm_resident_pages(NULL, 1, &resident), ERROR_INVALID_PARAMETER);
+    assert_int_equal(wm_vm_resident_pages(&base, 0, &resident), ERROR_INVALID_PARAMETER);
+    assert_int_equal(wm_vm_reset(NULL, 1), ERROR_INVALID_PARAMETER);
+    assert_int_equal(wm_vm_reset(&base, 0), ERROR_INVALID_PARAMETER);
+    assert_int_equal(wm_vm_reset_undo(NULL, 1), ERROR_INVALID_PARAMETER);
+    assert_int_equal(wm_vm_reset_undo(&base, 0), ERROR_INVALID_PARAMETER);
+    assert_int_equal(wm_vm_write_watch(&base, 1, 0, pages, 2, NULL), ERROR_INVALID_PARAMETER);
+    assert_int_equal(wm_vm_write_watch(NULL, 1, 0, pages, 2, &count), ERROR_INVALID_PARAMETER);
+    assert_int_equal(count, 0);
+    assert_int_equal(wm_vm_write_watch(&base, 0, 0, pages, 2, &count), ERROR_INVALID_PARAMETER);
+    assert_int_equal(wm_vm_write_watch(&base, 1, 0, NULL, 2, &count), ERROR_INVALID_PARAMETER);
+    assert_int_equal(wm_vm_write_watch(&base, 1, 0, pages, 0, &count), ERROR_INVALID_PARAMETER);
+    assert_int_equal(wm_vm_write_watch_reset(NULL, 1), ERROR_INVALID_PARAMETER);
+    assert_int_equal(wm_vm_write_watch_reset(&base, 0), ERROR_INVALID_PARAMETER);
+}
+
+/* ---- The sweep: each operation with each of its OS calls failing in turn. ---- */
+
+static DWORD watch_write_and_read(void)
+{
+    void *base = NULL;
+    void *pages[4];
+    SIZE_T count = 0;
+    DWORD error = ERROR_SUCCESS;
+
+    error = wm_vm_reserve_ex(NULL, 4 * system_facts.page_size, WM_VM_WRITE_WATCH, &base);
+    if (error != ERROR_SUCCESS) {
+        return error;
+    }
+    error = wm_vm_commit(base, 4 * system_facts.page_size, PAGE_READWRITE);
+    if (error == ERROR_SUCCESS) {
+        ((volatile unsigned char *)base)[0] = 1;
+        error = wm_vm_write_watch(base, 4 * system_facts.page_size, 1, pages, 4, &count);
+    }
+    if (error == ERROR_SUCCESS) {
+        error = wm_vm_write_watch_reset(base, 4 * system_facts.page_size);
+    }
+    if (wm_vm_release(base) != ERROR_SUCCESS && error == ERROR_SUCCESS) {
+        error = WM_TEST_INJECTED_ERROR;
+    }
+    return error;
+}
+
+static DWORD query_reset_and_residency(void)
+{
+    void *base = NULL;
+    wm_vm_usage_t usage;
+    SIZE_T resident = 0;
+    DWORD error = ERROR_SUCCESS;
+
+    error = wm_vm_reserve_ex(NULL, 4 * system_facts.page_size, WM_VM_TOP_DOWN, &base);
+    if (error != ERROR_SUCCESS) {
+        return error;
+    }
+    error = wm_vm_commit(base, 2 * system_facts.page_size, PAGE_READWRITE);
+    if (error == ERROR_SUCCESS) {
+        error = wm_vm_query_range(base, 4 * system_facts.page_size, &usage);
+    }
+    if (error == ERROR_SUCCESS) {
+        error = wm_vm_resident_pages(base, 2 * system_facts.page_size, &resident);
+    }
+    if (error == ERROR_SUCCESS) {
+        error = wm_vm_reset(base, 2 * system_facts.page_size);
+    }
+    if (wm_vm_release(base) != ERROR_SUCCESS && error == ERROR_SUCCESS) {
+        error = WM_TEST_INJECTED_ERROR;
+    }
+    return error;
+}
+
+static void test_vm_every_injected_failure_is_reported_and_leaves_no_reservation(void **state)
+{
+    (void)state;
+    wm_test_sweep("write watch", watch_write_and_read, 0);
+    wm_test_sweep("query, residency, reset", query_reset_and_residency, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -172,6 +504,19 @@ int main(void)
         cmocka_unit_test(test_vm_release_from_an_interior_address_fails_and_frees_nothing),
         cmocka_unit_test(test_vm_functions_reject_invalid_parameters),
         cmocka_unit_test_teardown(test_vm_injected_failure_leaves_no_reservation, teardown),
+        cmocka_unit_test(test_vm_page_goes_free_reserved_committed_reserved_free),
+        cmocka_unit_test(test_vm_release_with_a_size_fails_with_invalid_parameter),
+        cmocka_unit_test(test_vm_reserving_a_gigabyte_adds_no_commit_charge),
+        cmocka_unit_test(test_vm_free_page_after_a_small_reservation_cannot_be_reserved),
+        cmocka_unit_test(test_vm_reserve_ex_top_down_lands_above_a_plain_reservation),
+        cmocka_unit_test(test_vm_query_range_counts_committed_reserved_and_free_bytes),
+        cmocka_unit_test(test_vm_resident_pages_counts_only_touched_committed_pages),
+        cmocka_unit_test(test_vm_reset_keeps_pages_committed_and_reset_undo_keeps_its_promise),
+        cmocka_unit_test(test_vm_write_watch_lists_exactly_the_written_pages_in_order),
+        cmocka_unit_test(test_vm_write_watch_on_a_region_without_it_fails),
+        cmocka_unit_test(test_vm_new_functions_reject_invalid_parameters),
+        cmocka_unit_test_teardown(
+            test_vm_every_injected_failure_is_reported_and_leaves_no_reservation, teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }

@@ -74,7 +74,98 @@ static BOOL WINAPI counting_VirtualFree(LPVOID address, SIZE_T size, DWORD type)
     if (ok && type == MEM_RELEASE) {
         wm_test_resources.reservations--;
     }
+    /* Splitting a placeholder: one reservation becomes two. */
+    if (ok && type == (MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER)) {
+        wm_test_resources.reservations++;
+    }
     return ok;
+}
+
+static PVOID WINAPI counting_VirtualAlloc2(HANDLE process, PVOID address, SIZE_T size, ULONG type,
+                                           ULONG protect, MEM_EXTENDED_PARAMETER *parameters,
+                                           ULONG count)
+{
+    PVOID base =
+        wm__os_real.VirtualAlloc2(process, address, size, type, protect, parameters, count);
+    if (base != NULL && (type & MEM_RESERVE) != 0) {
+        wm_test_resources.reservations++;
+    }
+    return base;
+}
+
+static PVOID WINAPI counting_MapViewOfFile3(HANDLE mapping, HANDLE process, PVOID address,
+                                            ULONG64 offset, SIZE_T size, ULONG type, ULONG protect,
+                                            MEM_EXTENDED_PARAMETER *parameters, ULONG count)
+{
+    PVOID view = wm__os_real.MapViewOfFile3(mapping, process, address, offset, size, type, protect,
+                                            parameters, count);
+    if (view != NULL) {
+        wm_test_resources.views++;
+        if ((type & MEM_REPLACE_PLACEHOLDER) != 0) {
+            wm_test_resources.reservations--; /* the view took the placeholder's place */
+        }
+    }
+    return view;
+}
+
+static LPVOID WINAPI counting_MapViewOfFileEx(HANDLE mapping, DWORD access, DWORD offset_high,
+                                              DWORD offset_low, SIZE_T size, LPVOID address)
+{
+    LPVOID view =
+        wm__os_real.MapViewOfFileEx(mapping, access, offset_high, offset_low, size, address);
+    if (view != NULL) {
+        wm_test_resources.views++;
+    }
+    return view;
+}
+
+static BOOL WINAPI counting_UnmapViewOfFile(LPCVOID view)
+{
+    BOOL ok = wm__os_real.UnmapViewOfFile(view);
+    if (ok) {
+        wm_test_resources.views--;
+    }
+    return ok;
+}
+
+static HANDLE WINAPI counting_CreateFileMappingW(HANDLE file, LPSECURITY_ATTRIBUTES security,
+                                                 DWORD protect, DWORD size_high, DWORD size_low,
+                                                 LPCWSTR name)
+{
+    HANDLE mapping =
+        wm__os_real.CreateFileMappingW(file, security, protect, size_high, size_low, name);
+    if (mapping != NULL) {
+        wm_test_resources.handles++;
+    }
+    return mapping;
+}
+
+static BOOL WINAPI counting_OpenProcessToken(HANDLE process, DWORD access, PHANDLE token)
+{
+    BOOL ok = wm__os_real.OpenProcessToken(process, access, token);
+    if (ok) {
+        wm_test_resources.handles++;
+    }
+    return ok;
+}
+
+static PVOID WINAPI counting_AddVectoredExceptionHandler(ULONG first,
+                                                         PVECTORED_EXCEPTION_HANDLER handler)
+{
+    PVOID handle = wm__os_real.AddVectoredExceptionHandler(first, handler);
+    if (handle != NULL) {
+        wm_test_resources.handlers++;
+    }
+    return handle;
+}
+
+static ULONG WINAPI counting_RemoveVectoredExceptionHandler(PVOID handle)
+{
+    ULONG removed = wm__os_real.RemoveVectoredExceptionHandler(handle);
+    if (removed != 0) {
+        wm_test_resources.handlers--;
+    }
+    return removed;
 }
 
 static LPVOID WINAPI counting_HeapAlloc(HANDLE heap, DWORD flags, SIZE_T size)
@@ -180,6 +271,14 @@ void wm_test_count_resources(void)
     wm__os.HeapDestroy = counting_HeapDestroy;
     wm__os.HeapLock = counting_HeapLock;
     wm__os.HeapUnlock = counting_HeapUnlock;
+    wm__os.VirtualAlloc2 = counting_VirtualAlloc2;
+    wm__os.MapViewOfFile3 = counting_MapViewOfFile3;
+    wm__os.MapViewOfFileEx = counting_MapViewOfFileEx;
+    wm__os.UnmapViewOfFile = counting_UnmapViewOfFile;
+    wm__os.CreateFileMappingW = counting_CreateFileMappingW;
+    wm__os.OpenProcessToken = counting_OpenProcessToken;
+    wm__os.AddVectoredExceptionHandler = counting_AddVectoredExceptionHandler;
+    wm__os.RemoveVectoredExceptionHandler = counting_RemoveVectoredExceptionHandler;
 }
 
 void wm_test_stop_counting(void)
@@ -192,14 +291,17 @@ int wm_test_nothing_held(void)
 {
     return wm_test_resources.reservations == 0 && wm_test_resources.heap_blocks == 0 &&
            wm_test_resources.handles == 0 && wm_test_resources.heaps == 0 &&
-           wm_test_resources.heap_locks == 0;
+           wm_test_resources.heap_locks == 0 && wm_test_resources.views == 0 &&
+           wm_test_resources.handlers == 0;
 }
 
 int wm_test_release_failed(const char *fired)
 {
-    return fired != NULL && (strcmp(fired, "CloseHandle") == 0 || strcmp(fired, "HeapFree") == 0 ||
-                             strcmp(fired, "VirtualFree") == 0 ||
-                             strcmp(fired, "HeapDestroy") == 0 || strcmp(fired, "HeapUnlock") == 0);
+    return fired != NULL &&
+           (strcmp(fired, "CloseHandle") == 0 || strcmp(fired, "HeapFree") == 0 ||
+            strcmp(fired, "VirtualFree") == 0 || strcmp(fired, "HeapDestroy") == 0 ||
+            strcmp(fired, "HeapUnlock") == 0 || strcmp(fired, "UnmapViewOfFile") == 0 ||
+            strcmp(fired, "RemoveVectoredExceptionHandler") == 0);
 }
 
 DWORD wm_test_expected_error(const char *fired)
@@ -211,4 +313,37 @@ DWORD wm_test_expected_error(const char *fired)
         return ERROR_INVALID_BLOCK;
     }
     return WM_TEST_INJECTED_ERROR;
+}
+
+void wm_test_sweep(const char *name, wm_test_operation_fn operation, int fallback_ok)
+{
+    unsigned long nth = 0;
+    unsigned long calls = 0;
+    const char *fired = NULL;
+    DWORD error = ERROR_SUCCESS;
+    int completed = 0;
+
+    for (nth = 1; nth <= WM_TEST_MAX_CALLS && !completed; nth++) {
+        wm_test_count_resources();
+        wm_os_fault_arm(nth, WM_TEST_INJECTED_ERROR);
+        error = operation();
+        calls = wm_os_fault_disarm();
+        fired = wm_os_fault_fired();
+        if (fired == NULL) {
+            /* Nothing failed: the nth call could not fail, or there was none. */
+            assert_int_equal(error, ERROR_SUCCESS);
+            completed = calls < nth;
+        } else {
+            print_message("%s: call %lu (%s) failed -> %lu\n", name, nth, fired,
+                          (unsigned long)error);
+            if (!(fallback_ok && error == ERROR_SUCCESS)) {
+                assert_int_equal(error, wm_test_expected_error(fired));
+            }
+        }
+        if (!wm_test_release_failed(fired)) {
+            assert_true(wm_test_nothing_held());
+        }
+        wm_test_stop_counting();
+    }
+    assert_true(completed);
 }

@@ -36,6 +36,8 @@ typedef struct wm_test_resources_s
     long handles;      /* pipes and processes created minus CloseHandle */
     long heaps;        /* HeapCreate minus HeapDestroy */
     long heap_locks;   /* HeapLock minus HeapUnlock */
+    long views;        /* MapViewOfFileEx and MapViewOfFile3 minus UnmapViewOfFile */
+    long handlers;     /* AddVectoredExceptionHandler minus RemoveVectoredExceptionHandler */
 } wm_test_resources_t;
 
 extern wm_test_resources_t wm_test_resources;
@@ -51,8 +53,8 @@ void wm_test_stop_counting(void);
 int wm_test_nothing_held(void);
 
 /* 1 when the injected failure hit a release function (CloseHandle, HeapFree, VirtualFree,
- * HeapDestroy, HeapUnlock):
- * then the resource it was releasing is, by definition, still held. */
+ * HeapDestroy, HeapUnlock, UnmapViewOfFile, RemoveVectoredExceptionHandler): then the
+ * resource it was releasing is, by definition, still held. */
 int wm_test_release_failed(const char *fired);
 
 /* The error a library function reports when the call named fired failed: the injected
@@ -60,5 +62,16 @@ int wm_test_release_failed(const char *fired);
  * as ERROR_NOT_ENOUGH_MEMORY (their documented meaning of NULL), and HeapSize, reported as
  * ERROR_INVALID_BLOCK. */
 DWORD wm_test_expected_error(const char *fired);
+
+/* One operation under test for wm_test_sweep: runs library calls, returns the first error. */
+typedef DWORD (*wm_test_operation_fn)(void);
+
+/*
+ * The sweep: runs operation once per OS call it makes, failing that call (1st, 2nd, ...)
+ * with WM_TEST_INJECTED_ERROR, until a run makes fewer calls than the one to fail. Each
+ * run must report the injected error unchanged (or, with fallback_ok, may succeed through
+ * a documented fallback) and leave nothing held, unless the failed call was a release.
+ */
+void wm_test_sweep(const char *name, wm_test_operation_fn operation, int fallback_ok);
 
 #endif /* WM_TEST_H */
