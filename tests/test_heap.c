@@ -673,8 +673,6 @@ static void test_heap_functions_reject_invalid_parameters(void **state)
 
 /* ---- The sweep: every heap operation, with each of its OS calls failing in turn. ---- */
 
-typedef DWORD (*operation_fn)(void);
-
 /* The heap the create/destroy operation made, so the sweep can destroy it for real when the
  * injected failure hit HeapDestroy. */
 static HANDLE created_heap = NULL;
@@ -810,51 +808,24 @@ static void undo_failed_release(const char *fired)
     }
 }
 
-/* As in test_os.c: runs operation once per OS call it makes, failing that call.
- * fallback_ok: a failure the operation reports as a finding (HeapValidate's FALSE). */
-static void sweep(const char *name, operation_fn operation, int fallback_ok)
+/* After each run: undo what a failed release left, and forget the sweep's block. */
+static void after_sweep_run(const char *fired)
 {
-    unsigned long nth = 0;
-    unsigned long calls = 0;
-    const char *fired = NULL;
-    DWORD error = ERROR_SUCCESS;
-    int completed = 0;
-
-    for (nth = 1; nth <= WM_TEST_MAX_CALLS && !completed; nth++) {
-        wm_test_count_resources();
-        wm_os_fault_arm(nth, WM_TEST_INJECTED_ERROR);
-        error = operation();
-        calls = wm_os_fault_disarm();
-        fired = wm_os_fault_fired();
-        if (fired == NULL) {
-            assert_int_equal(error, ERROR_SUCCESS);
-            completed = calls < nth;
-        } else {
-            print_message("%s: call %lu (%s) failed -> %lu\n", name, nth, fired,
-                          (unsigned long)error);
-            if (!(fallback_ok && error == ERROR_SUCCESS)) {
-                assert_int_equal(error, wm_test_expected_error(fired));
-            }
-        }
-        if (!wm_test_release_failed(fired)) {
-            assert_true(wm_test_nothing_held());
-        }
-        wm_test_stop_counting();
-        undo_failed_release(fired);
-        sweep_block = NULL;
-    }
-    assert_true(completed);
+    undo_failed_release(fired);
+    sweep_block = NULL;
 }
 
 static void test_heap_every_injected_failure_is_reported_and_leaves_nothing_held(void **state)
 {
     (void)state;
-    sweep("create/alloc/realloc/size/free/destroy", create_alloc_realloc_free_destroy, 0);
-    sweep("walk", walk_the_sweep_heap, 0);
-    sweep("snapshot/diff", snapshot_and_diff, 0);
-    sweep("list/front end/compact/set information", query_the_heaps, 0);
-    sweep("lock/unlock", lock_and_unlock, 0);
-    sweep("validate", validate_the_sweep_heap, 1);
+    wm_test_sweep_with_cleanup("create/alloc/realloc/size/free/destroy",
+                               create_alloc_realloc_free_destroy, 0, after_sweep_run);
+    wm_test_sweep_with_cleanup("walk", walk_the_sweep_heap, 0, after_sweep_run);
+    wm_test_sweep_with_cleanup("snapshot/diff", snapshot_and_diff, 0, after_sweep_run);
+    wm_test_sweep_with_cleanup("list/front end/compact/set information", query_the_heaps, 0,
+                               after_sweep_run);
+    wm_test_sweep_with_cleanup("lock/unlock", lock_and_unlock, 0, after_sweep_run);
+    wm_test_sweep_with_cleanup("validate", validate_the_sweep_heap, 1, after_sweep_run);
 }
 
 int main(void)

@@ -93,9 +93,6 @@ static void test_os_fault_passes_calls_to_the_table_it_was_armed_over(void **sta
 
 /* ---- The sweep: every library operation, with each of its OS calls failing in turn. ---- */
 
-/* One operation under test: runs library calls and returns the first error. */
-typedef DWORD (*operation_fn)(void);
-
 static DWORD reserve_commit_decommit_release(void)
 {
     void *base = NULL;
@@ -163,52 +160,16 @@ static DWORD find_sibling(void)
     return wm_process_sibling_path(L"helper_child.exe", path, MAX_PATH);
 }
 
-/* Runs operation once per OS call it makes, failing that call. fallback_ok: the operation
- * may survive a failure (it has a documented fallback) and still report success. */
-static void sweep(const char *name, operation_fn operation, int fallback_ok)
-{
-    unsigned long nth = 0;
-    unsigned long calls = 0;
-    const char *fired = NULL;
-    DWORD error = ERROR_SUCCESS;
-    int completed = 0;
-
-    for (nth = 1; nth <= WM_TEST_MAX_CALLS && !completed; nth++) {
-        wm_test_count_resources();
-        wm_os_fault_arm(nth, WM_TEST_INJECTED_ERROR);
-        error = operation();
-        calls = wm_os_fault_disarm();
-        fired = wm_os_fault_fired();
-        if (fired == NULL) {
-            /* Nothing failed: the nth call could not fail (GetSystemInfo), or there was none. */
-            assert_int_equal(error, ERROR_SUCCESS);
-            completed = calls < nth;
-        } else {
-            print_message("%s: call %lu (%s) failed -> %lu\n", name, nth, fired,
-                          (unsigned long)error);
-            /* The caller sees the OS's error, unchanged, or (fallback) success. */
-            if (!(fallback_ok && error == ERROR_SUCCESS)) {
-                assert_int_equal(error, wm_test_expected_error(fired));
-            }
-        }
-        if (!wm_test_release_failed(fired)) {
-            assert_true(wm_test_nothing_held());
-        }
-        wm_test_stop_counting();
-    }
-    assert_true(completed);
-}
-
 static void test_os_every_injected_failure_is_reported_and_leaves_nothing_held(void **state)
 {
     (void)state;
-    sweep("reserve/commit/decommit/release", reserve_commit_decommit_release, 0);
-    sweep("allocate/release", allocate_and_release, 0);
-    sweep("summarize", summarize_address_space, 0);
+    wm_test_sweep("reserve/commit/decommit/release", reserve_commit_decommit_release, 0);
+    wm_test_sweep("allocate/release", allocate_and_release, 0);
+    wm_test_sweep("summarize", summarize_address_space, 0);
     /* A failed lookup of wine_get_version means "not Wine": the documented fallback. */
-    sweep("runtime", query_runtime, 1);
-    sweep("memory", query_memory, 0);
-    sweep("sibling path", find_sibling, 0);
+    wm_test_sweep("runtime", query_runtime, 1);
+    wm_test_sweep("memory", query_memory, 0);
+    wm_test_sweep("sibling path", find_sibling, 0);
 }
 
 int main(void)

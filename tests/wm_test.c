@@ -317,6 +317,12 @@ DWORD wm_test_expected_error(const char *fired)
 
 void wm_test_sweep(const char *name, wm_test_operation_fn operation, int fallback_ok)
 {
+    wm_test_sweep_with_cleanup(name, operation, fallback_ok, NULL);
+}
+
+void wm_test_sweep_with_cleanup(const char *name, wm_test_operation_fn operation, int fallback_ok,
+                                wm_test_cleanup_fn cleanup)
+{
     unsigned long nth = 0;
     unsigned long calls = 0;
     const char *fired = NULL;
@@ -344,6 +350,9 @@ void wm_test_sweep(const char *name, wm_test_operation_fn operation, int fallbac
             assert_true(wm_test_nothing_held());
         }
         wm_test_stop_counting();
+        if (cleanup != NULL) {
+            cleanup(fired);
+        }
     }
     assert_true(completed);
 }

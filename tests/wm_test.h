@@ -74,4 +74,12 @@ typedef DWORD (*wm_test_operation_fn)(void);
  */
 void wm_test_sweep(const char *name, wm_test_operation_fn operation, int fallback_ok);
 
+/* After each run of a sweep: given the function that was made to fail (or NULL), undoes
+ * what the failure left (a release that did not happen), with the real functions. */
+typedef void (*wm_test_cleanup_fn)(const char *fired);
+
+/* wm_test_sweep, calling cleanup (if not NULL) after each run. */
+void wm_test_sweep_with_cleanup(const char *name, wm_test_operation_fn operation, int fallback_ok,
+                                wm_test_cleanup_fn cleanup);
+
 #endif /* WM_TEST_H */
