@@ -15,22 +15,6 @@
 #define TEST_RESERVE (1024u * 1024u)
 #define TEST_CHUNK (64u * 1024u)
 
-static wm_system_t system_facts;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    return wm_system_query(&system_facts) == ERROR_SUCCESS ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    (void)wm_os_fault_disarm();
-    wm__os = wm__os_real;
-    return 0;
-}
-
 static DWORD state_at(uintptr_t address)
 {
     MEMORY_BASIC_INFORMATION info;
@@ -45,7 +29,7 @@ static void test_arena_create_reserves_and_commits_nothing(void **state)
 
     (void)state;
     assert_int_equal(wm_arena_create(TEST_RESERVE, TEST_CHUNK, &arena), ERROR_SUCCESS);
-    assert_int_equal(arena.base % system_facts.allocation_granularity, 0);
+    assert_int_equal(arena.base % wm_test_system.allocation_granularity, 0);
     assert_int_equal(arena.reserved_end - arena.base, TEST_RESERVE);
     assert_int_equal(wm_vm_query_range((void *)arena.base, TEST_RESERVE, &usage), ERROR_SUCCESS);
     assert_int_equal(usage.reserved, TEST_RESERVE);
@@ -281,10 +265,11 @@ int main(void)
         cmocka_unit_test(test_arena_full_reservation_fails_and_changes_nothing),
         cmocka_unit_test(test_arena_overflowing_sizes_fail_with_arithmetic_overflow),
         cmocka_unit_test(test_arena_reset_keeps_or_decommits_pages_and_release_frees),
-        cmocka_unit_test_teardown(test_arena_fast_path_makes_no_os_call, teardown),
+        cmocka_unit_test_teardown(test_arena_fast_path_makes_no_os_call, wm_test_teardown),
         cmocka_unit_test(test_arena_functions_reject_invalid_parameters),
         cmocka_unit_test_teardown(
-            test_arena_every_injected_failure_is_reported_and_leaves_no_reservation, teardown),
+            test_arena_every_injected_failure_is_reported_and_leaves_no_reservation,
+            wm_test_teardown),
     };
-    return cmocka_run_group_tests(tests, group_setup, NULL);
+    return cmocka_run_group_tests(tests, wm_test_group_setup, NULL);
 }

@@ -54,21 +54,6 @@ static int group_setup(void **state)
     return wm_system_query(&system_facts) == ERROR_SUCCESS ? 0 : -1;
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    (void)wm_os_fault_disarm();
-    wm__os = wm__os_real;
-    return 0;
-}
-
-static DWORD state_at(const void *address)
-{
-    MEMORY_BASIC_INFORMATION info;
-    SIZE_T written = VirtualQuery(address, &info, sizeof info);
-    return written == 0 ? 0 : info.State;
-}
-
 static void test_cod_create_reserves_without_committing_and_destroy_frees(void **state)
 {
     wm_cod_region_t region;
@@ -85,7 +70,7 @@ static void test_cod_create_reserves_without_committing_and_destroy_frees(void *
     assert_int_equal(usage.committed, 0);
     base = region.base;
     assert_int_equal(wm_cod_destroy(&region), ERROR_SUCCESS);
-    assert_int_equal(state_at(base), MEM_FREE);
+    assert_int_equal(wm_test_state_at(base), MEM_FREE);
     assert_int_equal(wm_cod_live_regions(), 0);
     assert_null(region.base);
 }
@@ -105,10 +90,10 @@ static void test_cod_first_touch_commits_exactly_that_page_once(void **state)
     assert_int_equal(value, 0);
     bytes[3 * page + 18] = 42; /* same page: no fault */
     bytes[5 * page] = 7;       /* a write fault */
-    assert_int_equal(state_at((const void *)(bytes + 2 * page)), MEM_RESERVE);
-    assert_int_equal(state_at((const void *)(bytes + 3 * page)), MEM_COMMIT);
-    assert_int_equal(state_at((const void *)(bytes + 4 * page)), MEM_RESERVE);
-    assert_int_equal(state_at((const void *)(bytes + 5 * page)), MEM_COMMIT);
+    assert_int_equal(wm_test_state_at((const void *)(bytes + 2 * page)), MEM_RESERVE);
+    assert_int_equal(wm_test_state_at((const void *)(bytes + 3 * page)), MEM_COMMIT);
+    assert_int_equal(wm_test_state_at((const void *)(bytes + 4 * page)), MEM_RESERVE);
+    assert_int_equal(wm_test_state_at((const void *)(bytes + 5 * page)), MEM_COMMIT);
     assert_int_equal(wm_cod_stats(&region, &stats), ERROR_SUCCESS);
     assert_int_equal(stats.faults, 2);
     assert_int_equal(stats.committed, 2 * page);
@@ -376,10 +361,11 @@ int main(void)
         cmocka_unit_test(test_cod_fault_outside_every_region_reaches_the_next_handler),
         cmocka_unit_test(test_cod_commit_limit_passes_the_next_fault_on),
         cmocka_unit_test(test_cod_destroyed_region_is_no_longer_handled),
-        cmocka_unit_test_teardown(test_cod_too_many_regions_fails_and_reserves_nothing, teardown),
+        cmocka_unit_test_teardown(test_cod_too_many_regions_fails_and_reserves_nothing,
+                                  wm_test_teardown),
         cmocka_unit_test(test_cod_functions_reject_invalid_parameters),
         cmocka_unit_test_teardown(
-            test_cod_every_injected_failure_is_reported_and_leaves_nothing_held, teardown),
+            test_cod_every_injected_failure_is_reported_and_leaves_nothing_held, wm_test_teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }

@@ -10,13 +10,6 @@
 #include "winmem.h"
 #include "wm_os.h"
 
-static int teardown(void **state)
-{
-    (void)state;
-    (void)wm_os_fault_disarm();
-    return 0;
-}
-
 static int ends_in_line_break(const char *text)
 {
     size_t length = strlen(text);
@@ -130,7 +123,7 @@ int main(void)
         cmocka_unit_test(test_error_text_starts_with_the_code_and_has_no_line_break),
         cmocka_unit_test(test_error_text_of_an_unknown_code_is_the_number),
         cmocka_unit_test_teardown(test_error_text_falls_back_to_the_number_when_formatting_fails,
-                                  teardown),
+                                  wm_test_teardown),
         cmocka_unit_test(test_error_text_cut_short_reports_insufficient_buffer),
         cmocka_unit_test(test_error_text_rejects_invalid_parameters),
         cmocka_unit_test(test_utf8_round_trips_non_ascii),

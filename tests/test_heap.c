@@ -63,21 +63,6 @@ static int group_teardown(void **state)
     return wm_heap_destroy(shared_heap) == ERROR_SUCCESS ? 0 : -1;
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    wm_test_stop_counting();
-    return 0;
-}
-
-/* What VirtualQuery (not the library) says about an address. */
-static DWORD state_at(const void *address)
-{
-    MEMORY_BASIC_INFORMATION info;
-    SIZE_T written = VirtualQuery(address, &info, sizeof info);
-    return written == 0 ? 0 : info.State;
-}
-
 /* ---- The process's heaps ---- */
 
 static void test_heap_process_heap_is_the_default_in_the_process_list(void **state)
@@ -277,7 +262,7 @@ static void test_heap_large_block_has_its_own_region_freed_with_the_block(void *
     assert_true((uintptr_t)block - (uintptr_t)info.AllocationBase < system_facts.page_size);
     assert_true((uintptr_t)info.BaseAddress + info.RegionSize >= (uintptr_t)block + LARGE_BLOCK);
     assert_int_equal(wm_heap_free(shared_heap, 0, block), ERROR_SUCCESS);
-    assert_int_equal(state_at(block), MEM_FREE);
+    assert_int_equal(wm_test_state_at(block), MEM_FREE);
 }
 
 static void test_heap_destroy_releases_the_heap_regions(void **state)
@@ -290,12 +275,12 @@ static void test_heap_destroy_releases_the_heap_regions(void **state)
     assert_int_equal(wm_heap_create(0, 0, 0, &heap), ERROR_SUCCESS);
     assert_int_equal(wm_heap_alloc(heap, 0, 100, &small), ERROR_SUCCESS);
     assert_int_equal(wm_heap_alloc(heap, 0, LARGE_BLOCK, &large), ERROR_SUCCESS);
-    assert_int_equal(state_at(small), MEM_COMMIT);
-    assert_int_equal(state_at(large), MEM_COMMIT);
+    assert_int_equal(wm_test_state_at(small), MEM_COMMIT);
+    assert_int_equal(wm_test_state_at(large), MEM_COMMIT);
     /* No HeapFree first: HeapDestroy takes every block with the heap. */
     assert_int_equal(wm_heap_destroy(heap), ERROR_SUCCESS);
-    assert_int_equal(state_at(small), MEM_FREE);
-    assert_int_equal(state_at(large), MEM_FREE);
+    assert_int_equal(wm_test_state_at(small), MEM_FREE);
+    assert_int_equal(wm_test_state_at(large), MEM_FREE);
 }
 
 /* ---- Walks ---- */
@@ -850,13 +835,13 @@ int main(void)
         cmocka_unit_test(test_heap_validate_accepts_a_healthy_heap_and_its_blocks),
         cmocka_unit_test(test_heap_compact_reports_the_largest_free_block),
         cmocka_unit_test_teardown(test_heap_compact_tells_no_space_from_failure_by_the_last_error,
-                                  teardown),
+                                  wm_test_teardown),
         cmocka_unit_test(test_heap_lock_and_unlock_pair_succeeds),
         cmocka_unit_test(test_heap_low_frag_front_end_shows_after_enabling),
         cmocka_unit_test(test_heap_terminate_on_corruption_can_be_enabled),
         cmocka_unit_test(test_heap_functions_reject_invalid_parameters),
         cmocka_unit_test_teardown(
-            test_heap_every_injected_failure_is_reported_and_leaves_nothing_held, teardown),
+            test_heap_every_injected_failure_is_reported_and_leaves_nothing_held, wm_test_teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

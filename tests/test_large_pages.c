@@ -17,14 +17,6 @@
 #include "winmem.h"
 #include "wm_os.h"
 
-static int teardown(void **state)
-{
-    (void)state;
-    (void)wm_os_fault_disarm();
-    wm__os = wm__os_real;
-    return 0;
-}
-
 static void test_large_page_minimum_is_zero_or_a_power_of_two(void **state)
 {
     SIZE_T minimum = 1;
@@ -138,7 +130,7 @@ int main(void)
         cmocka_unit_test(test_awe_fails_without_the_privilege_and_is_missing_under_wine),
         cmocka_unit_test(test_large_page_functions_reject_invalid_parameters),
         cmocka_unit_test_teardown(test_large_page_privilege_probe_closes_its_token_on_every_failure,
-                                  teardown),
+                                  wm_test_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,14 +10,6 @@
 #include "winmem.h"
 #include "wm_os.h"
 
-static int teardown(void **state)
-{
-    (void)state;
-    (void)wm_os_fault_disarm();
-    wm__os = wm__os_real;
-    return 0;
-}
-
 static void test_os_table_starts_with_the_real_functions(void **state)
 {
     (void)state;
@@ -175,15 +167,16 @@ static void test_os_every_injected_failure_is_reported_and_leaves_nothing_held(v
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown(test_os_table_starts_with_the_real_functions, teardown),
+        cmocka_unit_test_teardown(test_os_table_starts_with_the_real_functions, wm_test_teardown),
         cmocka_unit_test_teardown(test_os_fault_fails_exactly_the_nth_call_with_the_chosen_error,
-                                  teardown),
-        cmocka_unit_test_teardown(test_os_fault_disarm_restores_the_table, teardown),
-        cmocka_unit_test_teardown(test_os_fault_reports_nothing_fired_when_calls_run_out, teardown),
+                                  wm_test_teardown),
+        cmocka_unit_test_teardown(test_os_fault_disarm_restores_the_table, wm_test_teardown),
+        cmocka_unit_test_teardown(test_os_fault_reports_nothing_fired_when_calls_run_out,
+                                  wm_test_teardown),
         cmocka_unit_test_teardown(test_os_fault_passes_calls_to_the_table_it_was_armed_over,
-                                  teardown),
+                                  wm_test_teardown),
         cmocka_unit_test_teardown(
-            test_os_every_injected_failure_is_reported_and_leaves_nothing_held, teardown),
+            test_os_every_injected_failure_is_reported_and_leaves_nothing_held, wm_test_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

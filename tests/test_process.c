@@ -23,13 +23,6 @@ static int group_setup(void **state)
                                                                                                : -1;
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    wm_test_stop_counting();
-    return 0;
-}
-
 static void test_process_run_collects_output_and_exit_code(void **state)
 {
     wm_text_buffer_t output;
@@ -150,7 +143,7 @@ int main(void)
         cmocka_unit_test(test_process_paths_name_this_program_and_its_siblings),
         cmocka_unit_test(test_process_functions_reject_invalid_parameters),
         cmocka_unit_test_teardown(test_process_run_leaves_nothing_open_when_any_os_call_fails,
-                                  teardown),
+                                  wm_test_teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }

@@ -15,29 +15,6 @@
 #include "winmem.h"
 #include "wm_os.h"
 
-static wm_system_t system_facts;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    return wm_system_query(&system_facts) == ERROR_SUCCESS ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    (void)wm_os_fault_disarm();
-    wm__os = wm__os_real;
-    return 0;
-}
-
-static DWORD state_at(const void *address)
-{
-    MEMORY_BASIC_INFORMATION info;
-    SIZE_T written = VirtualQuery(address, &info, sizeof info);
-    return written == 0 ? 0 : info.State;
-}
-
 /* Checks what the OS says about a ring: two MEM_MAPPED views back to back. */
 static void assert_two_adjacent_views(const wm_ring_t *ring)
 {
@@ -59,7 +36,7 @@ static void test_ring_views_alias_byte_for_byte(void **state)
 
     (void)state;
     assert_int_equal(wm_ring_create(1, WM_RING_ANY, &ring), ERROR_SUCCESS);
-    assert_int_equal(ring.size, system_facts.allocation_granularity); /* rounded up */
+    assert_int_equal(ring.size, wm_test_system.allocation_granularity); /* rounded up */
     assert_two_adjacent_views(&ring);
     bytes = ring.base;
     bytes[0] = 0x11;
@@ -85,7 +62,7 @@ static void test_ring_write_across_the_end_reads_back_byte_exact(void **state)
         message[i] = (unsigned char)(i * 7 + 3);
     }
     memset(filler, 0, sizeof filler);
-    assert_int_equal(wm_ring_create(system_facts.allocation_granularity, WM_RING_ANY, &ring),
+    assert_int_equal(wm_ring_create(wm_test_system.allocation_granularity, WM_RING_ANY, &ring),
                      ERROR_SUCCESS);
     /* Many laps, so the message crosses the end at many offsets. */
     for (lap = 0; lap < 100; lap++) {
@@ -172,10 +149,11 @@ static void test_ring_remap_method_works_everywhere_and_destroy_frees_both_views
 
     (void)state;
     wm_test_count_resources();
-    assert_int_equal(wm_ring_create(3 * system_facts.allocation_granularity, WM_RING_REMAP, &ring),
-                     ERROR_SUCCESS);
+    assert_int_equal(
+        wm_ring_create(3 * wm_test_system.allocation_granularity, WM_RING_REMAP, &ring),
+        ERROR_SUCCESS);
     assert_int_equal(ring.method, WM_RING_REMAP);
-    assert_int_equal(ring.size, 3 * system_facts.allocation_granularity);
+    assert_int_equal(ring.size, 3 * wm_test_system.allocation_granularity);
     assert_two_adjacent_views(&ring);
     assert_int_equal(wm_test_resources.views, 2);
     assert_int_equal(wm_test_resources.handles, 1);
@@ -184,8 +162,8 @@ static void test_ring_remap_method_works_everywhere_and_destroy_frees_both_views
     assert_int_equal(wm_ring_destroy(&ring), ERROR_SUCCESS);
     assert_true(wm_test_nothing_held());
     wm_test_stop_counting();
-    assert_int_equal(state_at(base), MEM_FREE);
-    assert_int_equal(state_at(base + size), MEM_FREE);
+    assert_int_equal(wm_test_state_at(base), MEM_FREE);
+    assert_int_equal(wm_test_state_at(base + size), MEM_FREE);
     assert_null(ring.base);
 }
 
@@ -274,12 +252,12 @@ int main(void)
         cmocka_unit_test(test_ring_any_method_uses_placeholders_on_windows_and_remaps_under_wine),
         cmocka_unit_test_teardown(
             test_ring_placeholder_method_alone_works_on_windows_and_fails_cleanly_under_wine,
-            teardown),
+            wm_test_teardown),
         cmocka_unit_test_teardown(
-            test_ring_remap_method_works_everywhere_and_destroy_frees_both_views, teardown),
+            test_ring_remap_method_works_everywhere_and_destroy_frees_both_views, wm_test_teardown),
         cmocka_unit_test(test_ring_functions_reject_invalid_parameters),
         cmocka_unit_test_teardown(
-            test_ring_every_injected_failure_is_reported_and_leaves_nothing_held, teardown),
+            test_ring_every_injected_failure_is_reported_and_leaves_nothing_held, wm_test_teardown),
     };
-    return cmocka_run_group_tests(tests, group_setup, NULL);
+    return cmocka_run_group_tests(tests, wm_test_group_setup, NULL);
 }

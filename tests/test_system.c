@@ -10,13 +10,6 @@
 #include "winmem.h"
 #include "wm_os.h"
 
-static int teardown(void **state)
-{
-    (void)state;
-    (void)wm_os_fault_disarm();
-    return 0;
-}
-
 static void test_system_page_and_granularity_are_those_of_x64(void **state)
 {
     wm_system_t system;
@@ -210,8 +203,8 @@ int main(void)
         cmocka_unit_test(test_performance_info_uses_the_system_page_size),
         cmocka_unit_test(test_process_counters_show_a_working_set),
         cmocka_unit_test(test_runtime_reports_wine_exactly_when_ntdll_exports_wine_get_version),
-        cmocka_unit_test_teardown(test_runtime_query_fails_with_the_os_error, teardown),
-        cmocka_unit_test_teardown(test_memory_status_fails_with_the_os_error, teardown),
+        cmocka_unit_test_teardown(test_runtime_query_fails_with_the_os_error, wm_test_teardown),
+        cmocka_unit_test_teardown(test_memory_status_fails_with_the_os_error, wm_test_teardown),
         cmocka_unit_test(test_system_functions_reject_null),
         cmocka_unit_test(test_round_up_rounds_to_the_unit),
         cmocka_unit_test(test_round_up_rejects_overflow_and_bad_units),

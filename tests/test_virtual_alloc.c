@@ -10,44 +10,20 @@
 #include "winmem.h"
 #include "wm_os.h"
 
-static wm_system_t system_facts;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    return wm_system_query(&system_facts) == ERROR_SUCCESS ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    (void)wm_os_fault_disarm();
-    wm__os = wm__os_real;
-    return 0;
-}
-
-/* What VirtualQuery (not the library) says about an address. */
-static DWORD state_at(const void *address)
-{
-    MEMORY_BASIC_INFORMATION info;
-    SIZE_T written = VirtualQuery(address, &info, sizeof info);
-    return written == 0 ? 0 : info.State;
-}
-
 static void test_vm_reserve_starts_at_a_granularity_boundary_with_nothing_committed(void **state)
 {
     void *base = NULL;
     MEMORY_BASIC_INFORMATION info;
 
     (void)state;
-    assert_int_equal(wm_vm_reserve(NULL, 3 * system_facts.page_size, &base), ERROR_SUCCESS);
-    assert_int_equal((uintptr_t)base % system_facts.allocation_granularity, 0);
+    assert_int_equal(wm_vm_reserve(NULL, 3 * wm_test_system.page_size, &base), ERROR_SUCCESS);
+    assert_int_equal((uintptr_t)base % wm_test_system.allocation_granularity, 0);
     assert_int_equal(VirtualQuery(base, &info, sizeof info), sizeof info);
     assert_int_equal(info.State, MEM_RESERVE);
-    assert_int_equal(info.RegionSize, 3 * system_facts.page_size);
+    assert_int_equal(info.RegionSize, 3 * wm_test_system.page_size);
     assert_int_equal(info.Protect, 0); /* documented: 0 for reserved pages */
     assert_int_equal(wm_vm_release(base), ERROR_SUCCESS);
-    assert_int_equal(state_at(base), MEM_FREE);
+    assert_int_equal(wm_test_state_at(base), MEM_FREE);
 }
 
 static void test_vm_one_byte_reservation_takes_a_whole_page(void **state)
@@ -58,7 +34,7 @@ static void test_vm_one_byte_reservation_takes_a_whole_page(void **state)
     (void)state;
     assert_int_equal(wm_vm_reserve(NULL, 1, &base), ERROR_SUCCESS);
     assert_int_equal(VirtualQuery(base, &info, sizeof info), sizeof info);
-    assert_int_equal(info.RegionSize, system_facts.page_size);
+    assert_int_equal(info.RegionSize, wm_test_system.page_size);
     assert_int_equal(wm_vm_release(base), ERROR_SUCCESS);
 }
 
@@ -69,16 +45,17 @@ static void test_vm_commit_of_two_bytes_across_a_page_boundary_commits_two_pages
     MEMORY_BASIC_INFORMATION info;
 
     (void)state;
-    assert_int_equal(wm_vm_reserve(NULL, 4 * system_facts.page_size, &reserved), ERROR_SUCCESS);
+    assert_int_equal(wm_vm_reserve(NULL, 4 * wm_test_system.page_size, &reserved), ERROR_SUCCESS);
     base = (char *)reserved;
     /* The last byte of page 1 and the first byte of page 2. */
-    assert_int_equal(wm_vm_commit(base + 2 * system_facts.page_size - 1, 2, PAGE_READWRITE),
+    assert_int_equal(wm_vm_commit(base + 2 * wm_test_system.page_size - 1, 2, PAGE_READWRITE),
                      ERROR_SUCCESS);
-    assert_int_equal(state_at(base), MEM_RESERVE);
-    assert_int_equal(VirtualQuery(base + system_facts.page_size, &info, sizeof info), sizeof info);
+    assert_int_equal(wm_test_state_at(base), MEM_RESERVE);
+    assert_int_equal(VirtualQuery(base + wm_test_system.page_size, &info, sizeof info),
+                     sizeof info);
     assert_int_equal(info.State, MEM_COMMIT);
-    assert_int_equal(info.RegionSize, 2 * system_facts.page_size);
-    assert_int_equal(state_at(base + 3 * system_facts.page_size), MEM_RESERVE);
+    assert_int_equal(info.RegionSize, 2 * wm_test_system.page_size);
+    assert_int_equal(wm_test_state_at(base + 3 * wm_test_system.page_size), MEM_RESERVE);
     assert_int_equal(wm_vm_release(reserved), ERROR_SUCCESS);
 }
 
@@ -88,9 +65,9 @@ static void test_vm_commit_outside_a_reservation_fails_with_invalid_address(void
 
     (void)state;
     /* Reserve and release to find an address that is certainly free. */
-    assert_int_equal(wm_vm_reserve(NULL, system_facts.page_size, &base), ERROR_SUCCESS);
+    assert_int_equal(wm_vm_reserve(NULL, wm_test_system.page_size, &base), ERROR_SUCCESS);
     assert_int_equal(wm_vm_release(base), ERROR_SUCCESS);
-    assert_int_equal(wm_vm_commit(base, system_facts.page_size, PAGE_READWRITE),
+    assert_int_equal(wm_vm_commit(base, wm_test_system.page_size, PAGE_READWRITE),
                      ERROR_INVALID_ADDRESS);
 }
 
@@ -100,13 +77,13 @@ static void test_vm_decommit_returns_pages_to_reserved_and_recommit_reads_zero(v
     volatile unsigned char *bytes = NULL;
 
     (void)state;
-    assert_int_equal(wm_vm_allocate(NULL, system_facts.page_size, PAGE_READWRITE, &base),
+    assert_int_equal(wm_vm_allocate(NULL, wm_test_system.page_size, PAGE_READWRITE, &base),
                      ERROR_SUCCESS);
     bytes = (volatile unsigned char *)base;
     bytes[0] = 0xAB;
-    assert_int_equal(wm_vm_decommit(base, system_facts.page_size), ERROR_SUCCESS);
-    assert_int_equal(state_at(base), MEM_RESERVE);
-    assert_int_equal(wm_vm_commit(base, system_facts.page_size, PAGE_READWRITE), ERROR_SUCCESS);
+    assert_int_equal(wm_vm_decommit(base, wm_test_system.page_size), ERROR_SUCCESS);
+    assert_int_equal(wm_test_state_at(base), MEM_RESERVE);
+    assert_int_equal(wm_vm_commit(base, wm_test_system.page_size, PAGE_READWRITE), ERROR_SUCCESS);
     assert_int_equal(bytes[0], 0);
     assert_int_equal(wm_vm_release(base), ERROR_SUCCESS);
 }
@@ -116,10 +93,10 @@ static void test_vm_release_from_an_interior_address_fails_and_frees_nothing(voi
     void *base = NULL;
 
     (void)state;
-    assert_int_equal(wm_vm_reserve(NULL, 2 * system_facts.page_size, &base), ERROR_SUCCESS);
+    assert_int_equal(wm_vm_reserve(NULL, 2 * wm_test_system.page_size, &base), ERROR_SUCCESS);
     /* Windows: 487; Wine: 487 (wine-fidelity row 20). Assert failure, not the code. */
-    assert_int_not_equal(wm_vm_release((char *)base + system_facts.page_size), ERROR_SUCCESS);
-    assert_int_equal(state_at(base), MEM_RESERVE);
+    assert_int_not_equal(wm_vm_release((char *)base + wm_test_system.page_size), ERROR_SUCCESS);
+    assert_int_equal(wm_test_state_at(base), MEM_RESERVE);
     assert_int_equal(wm_vm_release(base), ERROR_SUCCESS);
 }
 
@@ -167,14 +144,14 @@ static void test_vm_page_goes_free_reserved_committed_reserved_free(void **state
     void *base = NULL;
 
     (void)state;
-    assert_int_equal(wm_vm_reserve(NULL, system_facts.page_size, &base), ERROR_SUCCESS);
-    assert_int_equal(state_at(base), MEM_RESERVE);
-    assert_int_equal(wm_vm_commit(base, system_facts.page_size, PAGE_READWRITE), ERROR_SUCCESS);
-    assert_int_equal(state_at(base), MEM_COMMIT);
-    assert_int_equal(wm_vm_decommit(base, system_facts.page_size), ERROR_SUCCESS);
-    assert_int_equal(state_at(base), MEM_RESERVE);
+    assert_int_equal(wm_vm_reserve(NULL, wm_test_system.page_size, &base), ERROR_SUCCESS);
+    assert_int_equal(wm_test_state_at(base), MEM_RESERVE);
+    assert_int_equal(wm_vm_commit(base, wm_test_system.page_size, PAGE_READWRITE), ERROR_SUCCESS);
+    assert_int_equal(wm_test_state_at(base), MEM_COMMIT);
+    assert_int_equal(wm_vm_decommit(base, wm_test_system.page_size), ERROR_SUCCESS);
+    assert_int_equal(wm_test_state_at(base), MEM_RESERVE);
     assert_int_equal(wm_vm_release(base), ERROR_SUCCESS);
-    assert_int_equal(state_at(base), MEM_FREE);
+    assert_int_equal(wm_test_state_at(base), MEM_FREE);
 }
 
 static void test_vm_release_with_a_size_fails_with_invalid_parameter(void **state)
@@ -184,13 +161,13 @@ static void test_vm_release_with_a_size_fails_with_invalid_parameter(void **stat
     DWORD error = ERROR_SUCCESS;
 
     (void)state;
-    assert_int_equal(wm_vm_reserve(NULL, system_facts.page_size, &base), ERROR_SUCCESS);
+    assert_int_equal(wm_vm_reserve(NULL, wm_test_system.page_size, &base), ERROR_SUCCESS);
     /* The library never does this; the API's rule is what is tested (wine-fidelity row 19). */
-    released = VirtualFree(base, system_facts.page_size, MEM_RELEASE);
+    released = VirtualFree(base, wm_test_system.page_size, MEM_RELEASE);
     error = GetLastError();
     assert_false(released);
     assert_int_equal(error, ERROR_INVALID_PARAMETER);
-    assert_int_equal(state_at(base), MEM_RESERVE);
+    assert_int_equal(wm_test_state_at(base), MEM_RESERVE);
     assert_int_equal(wm_vm_release(base), ERROR_SUCCESS);
 }
 
@@ -224,9 +201,9 @@ static void test_vm_free_page_after_a_small_reservation_cannot_be_reserved(void 
     (void)state;
     assert_int_equal(wm_vm_reserve(NULL, 1, &reserved), ERROR_SUCCESS);
     base = (char *)reserved;
-    assert_int_equal(state_at(base + system_facts.page_size), MEM_FREE);
+    assert_int_equal(wm_test_state_at(base + wm_test_system.page_size), MEM_FREE);
     /* The address rounds down to the granularity unit the first reservation holds. */
-    assert_int_not_equal(wm_vm_reserve(base + system_facts.page_size, 1, &neighbour),
+    assert_int_not_equal(wm_vm_reserve(base + wm_test_system.page_size, 1, &neighbour),
                          ERROR_SUCCESS);
     assert_null(neighbour);
     assert_int_equal(wm_vm_release(reserved), ERROR_SUCCESS);
@@ -238,12 +215,12 @@ static void test_vm_reserve_ex_top_down_lands_above_a_plain_reservation(void **s
     void *high = NULL;
 
     (void)state;
-    assert_int_equal(wm_vm_reserve(NULL, system_facts.page_size, &low), ERROR_SUCCESS);
-    assert_int_equal(wm_vm_reserve_ex(NULL, system_facts.page_size, WM_VM_TOP_DOWN, &high),
+    assert_int_equal(wm_vm_reserve(NULL, wm_test_system.page_size, &low), ERROR_SUCCESS);
+    assert_int_equal(wm_vm_reserve_ex(NULL, wm_test_system.page_size, WM_VM_TOP_DOWN, &high),
                      ERROR_SUCCESS);
     assert_true((uintptr_t)high > (uintptr_t)low);
-    assert_int_equal((uintptr_t)high % system_facts.allocation_granularity, 0);
-    assert_int_equal(state_at(high), MEM_RESERVE);
+    assert_int_equal((uintptr_t)high % wm_test_system.allocation_granularity, 0);
+    assert_int_equal(wm_test_state_at(high), MEM_RESERVE);
     assert_int_equal(wm_vm_release(high), ERROR_SUCCESS);
     assert_int_equal(wm_vm_release(low), ERROR_SUCCESS);
 }
@@ -253,7 +230,7 @@ static void test_vm_query_range_counts_committed_reserved_and_free_bytes(void **
     char *base = NULL;
     void *reserved = NULL;
     wm_vm_usage_t usage;
-    SIZE_T page = system_facts.page_size;
+    SIZE_T page = wm_test_system.page_size;
 
     (void)state;
     /* 8 pages reserved at the start of a granularity unit: the rest of the unit is free. */
@@ -277,7 +254,7 @@ static void test_vm_resident_pages_counts_only_touched_committed_pages(void **st
     void *base = NULL;
     volatile unsigned char *bytes = NULL;
     SIZE_T resident = 99;
-    SIZE_T page = system_facts.page_size;
+    SIZE_T page = wm_test_system.page_size;
 
     (void)state;
     assert_int_equal(wm_vm_allocate(NULL, 8 * page, PAGE_READWRITE, &base), ERROR_SUCCESS);
@@ -297,7 +274,7 @@ static void test_vm_reset_keeps_pages_committed_and_reset_undo_keeps_its_promise
     void *base = NULL;
     volatile unsigned char *bytes = NULL;
     DWORD undo = ERROR_SUCCESS;
-    SIZE_T page = system_facts.page_size;
+    SIZE_T page = wm_test_system.page_size;
     SIZE_T i = 0;
     int intact = 1;
 
@@ -308,7 +285,7 @@ static void test_vm_reset_keeps_pages_committed_and_reset_undo_keeps_its_promise
         bytes[i] = (unsigned char)(i | 1);
     }
     assert_int_equal(wm_vm_reset(base, 2 * page), ERROR_SUCCESS);
-    assert_int_equal(state_at(base), MEM_COMMIT);
+    assert_int_equal(wm_test_state_at(base), MEM_COMMIT);
     /* The demo's claim: with RAM to spare the data is still there right after MEM_RESET
      * (Windows); Wine discards it at once, so the pages read zero (row 23). */
     for (i = 0; i < 2 * page; i++) {
@@ -347,7 +324,7 @@ static void test_vm_write_watch_lists_exactly_the_written_pages_in_order(void **
     volatile unsigned char *bytes = NULL;
     unsigned char sink = 0;
     SIZE_T count = 0;
-    SIZE_T page = system_facts.page_size;
+    SIZE_T page = wm_test_system.page_size;
 
     (void)state;
     assert_int_equal(wm_vm_reserve_ex(NULL, 16 * page, WM_VM_WRITE_WATCH, &base), ERROR_SUCCESS);
@@ -389,9 +366,9 @@ static void test_vm_write_watch_on_a_region_without_it_fails(void **state)
     SIZE_T count = 7;
 
     (void)state;
-    assert_int_equal(wm_vm_allocate(NULL, system_facts.page_size, PAGE_READWRITE, &base),
+    assert_int_equal(wm_vm_allocate(NULL, wm_test_system.page_size, PAGE_READWRITE, &base),
                      ERROR_SUCCESS);
-    assert_int_equal(wm_vm_write_watch(base, system_facts.page_size, 0, pages, 4, &count),
+    assert_int_equal(wm_vm_write_watch(base, wm_test_system.page_size, 0, pages, 4, &count),
                      ERROR_INVALID_PARAMETER);
     assert_int_equal(count, 0);
     assert_int_equal(wm_vm_release(base), ERROR_SUCCESS);
@@ -441,17 +418,17 @@ static DWORD watch_write_and_read(void)
     SIZE_T count = 0;
     DWORD error = ERROR_SUCCESS;
 
-    error = wm_vm_reserve_ex(NULL, 4 * system_facts.page_size, WM_VM_WRITE_WATCH, &base);
+    error = wm_vm_reserve_ex(NULL, 4 * wm_test_system.page_size, WM_VM_WRITE_WATCH, &base);
     if (error != ERROR_SUCCESS) {
         return error;
     }
-    error = wm_vm_commit(base, 4 * system_facts.page_size, PAGE_READWRITE);
+    error = wm_vm_commit(base, 4 * wm_test_system.page_size, PAGE_READWRITE);
     if (error == ERROR_SUCCESS) {
         ((volatile unsigned char *)base)[0] = 1;
-        error = wm_vm_write_watch(base, 4 * system_facts.page_size, 1, pages, 4, &count);
+        error = wm_vm_write_watch(base, 4 * wm_test_system.page_size, 1, pages, 4, &count);
     }
     if (error == ERROR_SUCCESS) {
-        error = wm_vm_write_watch_reset(base, 4 * system_facts.page_size);
+        error = wm_vm_write_watch_reset(base, 4 * wm_test_system.page_size);
     }
     if (wm_vm_release(base) != ERROR_SUCCESS && error == ERROR_SUCCESS) {
         error = WM_TEST_INJECTED_ERROR;
@@ -466,19 +443,19 @@ static DWORD query_reset_and_residency(void)
     SIZE_T resident = 0;
     DWORD error = ERROR_SUCCESS;
 
-    error = wm_vm_reserve_ex(NULL, 4 * system_facts.page_size, WM_VM_TOP_DOWN, &base);
+    error = wm_vm_reserve_ex(NULL, 4 * wm_test_system.page_size, WM_VM_TOP_DOWN, &base);
     if (error != ERROR_SUCCESS) {
         return error;
     }
-    error = wm_vm_commit(base, 2 * system_facts.page_size, PAGE_READWRITE);
+    error = wm_vm_commit(base, 2 * wm_test_system.page_size, PAGE_READWRITE);
     if (error == ERROR_SUCCESS) {
-        error = wm_vm_query_range(base, 4 * system_facts.page_size, &usage);
+        error = wm_vm_query_range(base, 4 * wm_test_system.page_size, &usage);
     }
     if (error == ERROR_SUCCESS) {
-        error = wm_vm_resident_pages(base, 2 * system_facts.page_size, &resident);
+        error = wm_vm_resident_pages(base, 2 * wm_test_system.page_size, &resident);
     }
     if (error == ERROR_SUCCESS) {
-        error = wm_vm_reset(base, 2 * system_facts.page_size);
+        error = wm_vm_reset(base, 2 * wm_test_system.page_size);
     }
     if (wm_vm_release(base) != ERROR_SUCCESS && error == ERROR_SUCCESS) {
         error = WM_TEST_INJECTED_ERROR;
@@ -503,7 +480,7 @@ int main(void)
         cmocka_unit_test(test_vm_decommit_returns_pages_to_reserved_and_recommit_reads_zero),
         cmocka_unit_test(test_vm_release_from_an_interior_address_fails_and_frees_nothing),
         cmocka_unit_test(test_vm_functions_reject_invalid_parameters),
-        cmocka_unit_test_teardown(test_vm_injected_failure_leaves_no_reservation, teardown),
+        cmocka_unit_test_teardown(test_vm_injected_failure_leaves_no_reservation, wm_test_teardown),
         cmocka_unit_test(test_vm_page_goes_free_reserved_committed_reserved_free),
         cmocka_unit_test(test_vm_release_with_a_size_fails_with_invalid_parameter),
         cmocka_unit_test(test_vm_reserving_a_gigabyte_adds_no_commit_charge),
@@ -516,7 +493,7 @@ int main(void)
         cmocka_unit_test(test_vm_write_watch_on_a_region_without_it_fails),
         cmocka_unit_test(test_vm_new_functions_reject_invalid_parameters),
         cmocka_unit_test_teardown(
-            test_vm_every_injected_failure_is_reported_and_leaves_no_reservation, teardown),
+            test_vm_every_injected_failure_is_reported_and_leaves_no_reservation, wm_test_teardown),
     };
-    return cmocka_run_group_tests(tests, group_setup, NULL);
+    return cmocka_run_group_tests(tests, wm_test_group_setup, NULL);
 }

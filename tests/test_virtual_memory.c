@@ -11,21 +11,6 @@
 #include "wm_os.h"
 
 /* Shared facts, read once for the group. */
-static wm_system_t system_facts;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    return wm_system_query(&system_facts) == ERROR_SUCCESS ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    (void)wm_os_fault_disarm();
-    return 0;
-}
-
 static void test_space_query_of_a_local_variable_is_committed_private(void **state)
 {
     wm_region_t region;
@@ -46,8 +31,9 @@ static void test_space_query_above_the_highest_address_fails(void **state)
 
     (void)state;
     /* VirtualQueryEx: an address past the user address space is an invalid parameter. */
-    assert_int_equal(wm_space_query(GetCurrentProcess(), system_facts.highest_address + 1, &region),
-                     ERROR_INVALID_PARAMETER);
+    assert_int_equal(
+        wm_space_query(GetCurrentProcess(), wm_test_system.highest_address + 1, &region),
+        ERROR_INVALID_PARAMETER);
 }
 
 static void test_space_summary_covers_the_range_without_gaps(void **state)
@@ -58,8 +44,8 @@ static void test_space_summary_covers_the_range_without_gaps(void **state)
     assert_int_equal(wm_space_summarize(GetCurrentProcess(), &summary), ERROR_SUCCESS);
     assert_true(summary.regions > 1);
     assert_int_equal(summary.gaps, 0);
-    assert_true(summary.start == system_facts.lowest_address);
-    assert_true(summary.end == system_facts.highest_address + 1);
+    assert_true(summary.start == wm_test_system.lowest_address);
+    assert_true(summary.end == wm_test_system.highest_address + 1);
     assert_true(summary.free_bytes + summary.reserved_bytes + summary.committed_bytes ==
                 (ULONGLONG)(summary.end - summary.start));
     assert_true(summary.committed_bytes ==
@@ -182,9 +168,10 @@ int main(void)
         cmocka_unit_test(test_space_summary_covers_the_range_without_gaps),
         cmocka_unit_test(test_space_walk_sees_a_reservation_and_then_its_release),
         cmocka_unit_test(test_space_walk_stops_when_the_visitor_says_so),
-        cmocka_unit_test_teardown(test_space_walk_returns_the_error_of_a_failed_query, teardown),
+        cmocka_unit_test_teardown(test_space_walk_returns_the_error_of_a_failed_query,
+                                  wm_test_teardown),
         cmocka_unit_test(test_space_functions_reject_invalid_parameters),
         cmocka_unit_test(test_names_of_states_types_and_protections),
     };
-    return cmocka_run_group_tests(tests, group_setup, NULL);
+    return cmocka_run_group_tests(tests, wm_test_group_setup, NULL);
 }

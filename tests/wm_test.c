@@ -12,6 +12,29 @@
 #include "wm_os.h"
 
 wm_test_resources_t wm_test_resources;
+wm_system_t wm_test_system;
+
+int wm_test_group_setup(void **state)
+{
+    (void)state;
+    return wm_system_query(&wm_test_system) == ERROR_SUCCESS ? 0 : -1;
+}
+
+int wm_test_teardown(void **state)
+{
+    (void)state;
+    wm_test_stop_counting();
+    return 0;
+}
+
+DWORD wm_test_state_at(const void *address)
+{
+    MEMORY_BASIC_INFORMATION info;
+    SIZE_T written = 0;
+
+    written = VirtualQuery(address, &info, sizeof info);
+    return written == 0 ? 0 : info.State;
+}
 
 /* Live blocks per heap, so that HeapDestroy can take its heap's blocks off the count. */
 #define TRACKED_HEAPS 32

@@ -21,12 +21,28 @@
 
 #include <windows.h>
 
+#include "wm_system.h"
+
 /* An error code no real call returns, so a test can tell an injected failure apart. */
 #define WM_TEST_INJECTED_ERROR ERROR_NOT_ENOUGH_QUOTA
 
 /* Most OS calls any one operation under test makes (a walk of the whole address space
  * makes one VirtualQueryEx per region, about 80 here); fault loops stop after this many. */
 #define WM_TEST_MAX_CALLS 1024
+
+/* The machine's facts (page size, granularity...), read by wm_test_group_setup. */
+extern wm_system_t wm_test_system;
+
+/* CMocka group setup: reads wm_test_system. */
+int wm_test_group_setup(void **state);
+
+/* CMocka teardown: disarms the fault injector and puts the real OS functions back, so a
+ * failed assertion in the middle of a fault test cannot leak a fault into the next test. */
+int wm_test_teardown(void **state);
+
+/* The state (MEM_FREE, MEM_RESERVE, MEM_COMMIT) VirtualQuery reports at address, or 0 if
+ * the query fails: what the OS says, not what the library believes. */
+DWORD wm_test_state_at(const void *address);
 
 /* What the library holds, as counted by wrappers in its OS table (wm_test.c). */
 typedef struct wm_test_resources_s
