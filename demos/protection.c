@@ -219,7 +219,7 @@ typedef struct table_row_s
     DWORD protect;         /* the page's protection */
     int mapped_view;       /* 1: PAGE_WRITECOPY needs a view mapped with FILE_MAP_COPY */
     expected_t cells[3];   /* read, write, execute, as documented */
-    int read_undocumented; /* 1: x64 may allow the documented read fault (execute-only) */
+    int read_undocumented; /* 1: the read is not documented either way (PAGE_EXECUTE) */
     const char *documented;
 } table_row_t;
 
@@ -261,7 +261,7 @@ static const table_row_t truth_table[] = {
     {PAGE_NOACCESS, 0, {AV_READ, AV_WRITE, AV_ANY}, 0, "nothing"},
     {PAGE_READONLY, 0, {OK_CELL, AV_WRITE, AV_EXECUTE}, 0, "read"},
     {PAGE_READWRITE, 0, {OK_CELL, OK_CELL, AV_EXECUTE}, 0, "read, write"},
-    {PAGE_EXECUTE, 0, {AV_READ, AV_WRITE, OK_CELL}, 1, "execute only"},
+    {PAGE_EXECUTE, 0, {AV_READ, AV_WRITE, OK_CELL}, 1, "execute; a write faults"},
     {PAGE_EXECUTE_READ, 0, {OK_CELL, AV_WRITE, OK_CELL}, 0, "read, execute"},
     {PAGE_EXECUTE_READWRITE, 0, {OK_CELL, OK_CELL, OK_CELL}, 0, "everything"},
     {PAGE_WRITECOPY, 1, {OK_CELL, OK_CELL, AV_EXECUTE}, 0, "read; a write copies the page"},
@@ -436,8 +436,9 @@ static void show_truth_table(wm_lesson_t *lesson, const wm_system_t *system)
         wm_claim(lesson, claim, all_match);
         if (truth_table[row].read_undocumented) {
             wm_note(lesson,
-                    "PAGE_EXECUTE read: %s. Microsoft documents an access violation, but x64 "
-                    "page tables cannot express execute-only pages; never rely on either.",
+                    "PAGE_EXECUTE read: %s. The name says execute-only, but Memory Protection "
+                    "Constants promises only that a write faults, and x64 page tables cannot "
+                    "express execute-only pages. Never rely on either outcome.",
                     read_went_through ? "it went through" : "it faulted");
         }
     }

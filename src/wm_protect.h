@@ -124,7 +124,7 @@ SIZE_T wm_probe_live(void);
  * first page's protection before. The next touch of each page raises
  * STATUS_GUARD_PAGE_VIOLATION once and removes its guard ("Creating Guard Pages" on
  * Microsoft Learn). Errors as wm_protect_change; ERROR_INVALID_PARAMETER for a
- * PAGE_NOACCESS page (a guard on it cannot be told from the no-access fault after it).
+ * PAGE_NOACCESS page (Memory Protection Constants: PAGE_GUARD cannot be used with it).
  */
 DWORD wm_guard_arm(void *address, SIZE_T size, DWORD *old_protect);
 

@@ -245,8 +245,9 @@ static void test_probe_execute_runs_and_faults_on_write(void **state)
     (void)state;
     expect_probe(WM_PROBE_EXECUTE, page, WM_PROBE_DONE, 0);
     expect_probe(WM_PROBE_WRITE, page, WM_PROBE_ACCESS_VIOLATION, WM_ACCESS_TYPE_WRITE);
-    /* The read is documented to fault, but x64 page tables cannot express execute-only: the
-     * read may succeed (it does under Wine). Either way the probe reports it, no crash. */
+    /* Memory Protection Constants promises only that a write faults; x64 page tables cannot
+     * express execute-only, so the read may succeed (it does under Wine, wine-fidelity.md
+     * row 41). Either way the probe reports it, no crash. */
     assert_int_equal(wm_probe(WM_PROBE_READ, page, 0, &result), ERROR_SUCCESS);
     if (wm_is_wine()) {
         assert_int_equal(result.outcome, WM_PROBE_DONE);
