@@ -176,6 +176,7 @@ static unsigned char *page_with_code(const wm_system_t *system, DWORD protect,
     void *page = NULL;
     unsigned char *bytes = NULL;
     DWORD old_protect = 0;
+    BOOL flushed = FALSE;
 
     *error = wm_vm_allocate(NULL, system->page_size, PAGE_READWRITE, &page);
     if (*error != ERROR_SUCCESS) {
@@ -193,7 +194,8 @@ static unsigned char *page_with_code(const wm_system_t *system, DWORD protect,
         return NULL;
     }
     /* FlushInstructionCache: after writing code, before running it. */
-    if (!FlushInstructionCache(GetCurrentProcess(), page, system->page_size)) {
+    flushed = FlushInstructionCache(GetCurrentProcess(), page, system->page_size);
+    if (!flushed) {
         *error = GetLastError();
         (void)wm_vm_release(page);
         return NULL;
@@ -282,6 +284,7 @@ static unsigned char *row_page(const wm_system_t *system, const table_row_t *row
 {
     unsigned char *writer = NULL;
     unsigned char *view = NULL;
+    BOOL unmapped = FALSE;
 
     *mapping = NULL;
     if (!row->mapped_view) {
@@ -301,7 +304,8 @@ static unsigned char *row_page(const wm_system_t *system, const table_row_t *row
         goto fail;
     }
     writer[0] = RET_OPCODE;
-    if (!UnmapViewOfFile(writer)) {
+    unmapped = UnmapViewOfFile(writer);
+    if (!unmapped) {
         *error = GetLastError();
         goto fail;
     }
@@ -324,14 +328,17 @@ fail:
 static DWORD row_page_free(unsigned char *page, HANDLE mapping)
 {
     DWORD error = ERROR_SUCCESS;
+    BOOL done = FALSE;
 
     if (mapping == NULL) {
         return wm_vm_release(page);
     }
-    if (!UnmapViewOfFile(page)) {
+    done = UnmapViewOfFile(page);
+    if (!done) {
         error = GetLastError();
     }
-    if (!CloseHandle(mapping) && error == ERROR_SUCCESS) {
+    done = CloseHandle(mapping);
+    if (!done && error == ERROR_SUCCESS) {
         error = GetLastError();
     }
     return error;
@@ -499,7 +506,8 @@ static void show_virtual_protect(wm_lesson_t *lesson, const wm_system_t *system)
     }
     error = wm_protect_change(page, system->page_size, PAGE_READONLY, &first_old);
     wm_claim_success(lesson, "VirtualProtect(PAGE_READONLY)", error);
-    (void)wm_protect_query(page, &now);
+    error = wm_protect_query(page, &now);
+    wm_claim_success(lesson, "VirtualQuery", error);
     value_protect(lesson, "old protection returned", first_old);
     value_protect(lesson, "protection now (VirtualQuery)", now);
     error = wm_protect_change(page, system->page_size, first_old, &second_old);
@@ -654,10 +662,12 @@ static void show_guard_pages(wm_lesson_t *lesson, const wm_system_t *system)
     }
     error = wm_guard_arm(page, system->page_size, &old_protect);
     wm_claim_success(lesson, "VirtualProtect(PAGE_READWRITE | PAGE_GUARD)", error);
-    (void)wm_protect_query(page, &armed);
+    error = wm_protect_query(page, &armed);
+    wm_claim_success(lesson, "VirtualQuery (armed)", error);
     error = wm_probe(WM_PROBE_READ, page, 0, &first);
     wm_claim_success(lesson, "wm_probe (first read)", error);
-    (void)wm_protect_query(page, &after);
+    error = wm_protect_query(page, &after);
+    wm_claim_success(lesson, "VirtualQuery (after the first read)", error);
     error = wm_probe(WM_PROBE_READ, page, 0, &second);
     wm_claim_success(lesson, "wm_probe (second read)", error);
     value_protect(lesson, "protection when armed", armed);
@@ -741,7 +751,8 @@ static void show_dep(wm_lesson_t *lesson, const wm_system_t *system)
     wm_value_count(lesson, "the code returned", ran.value, NULL);
     wm_claim(lesson, "After the change the same bytes run and return 42.",
              ran.outcome == WM_PROBE_DONE && ran.value == RETURNED_VALUE);
-    (void)wm_protect_query(code, &now);
+    error = wm_protect_query(code, &now);
+    wm_claim_success(lesson, "VirtualQuery", error);
     value_protect(lesson, "protection now", now);
     wm_claim(lesson, "The page was writable, then executable, never both (W^X).",
              old_protect == PAGE_READWRITE && now == PAGE_EXECUTE_READ);
@@ -761,7 +772,7 @@ static void show_fenced_blocks(wm_lesson_t *lesson)
     wm_probe_result_t underrun;
     wm_probe_result_t stale;
     wm_probe_result_t heap_overrun;
-    HANDLE heap = GetProcessHeap();
+    HANDLE heap = NULL;
     unsigned char *heap_block = NULL;
     DWORD error = ERROR_SUCCESS;
     BOOL freed = FALSE;
@@ -815,7 +826,9 @@ static void show_fenced_blocks(wm_lesson_t *lesson)
         wm_claim_success(lesson, "wm_fence_release", error);
     }
 
-    heap_block = (unsigned char *)HeapAlloc(heap, 0, BLOCK_BYTES);
+    heap = GetProcessHeap();
+    heap_block = (unsigned char *)HeapAlloc(heap, 0, /* no flags: the usual malloc-like call */
+                                            BLOCK_BYTES);
     wm_claim(lesson, "HeapAlloc(100 bytes) succeeded.", heap_block != NULL);
     if (heap_block == NULL) {
         return;
@@ -932,12 +945,14 @@ static DWORD start_sleeping_child(PROCESS_INFORMATION *info)
     if (error != ERROR_SUCCESS) {
         return error;
     }
-    if (!CreatePipe(&read_end, &write_end, &inheritable, 0)) { /* 0: the default buffer */
+    done = CreatePipe(&read_end, &write_end, &inheritable, 0); /* 0: the default buffer */
+    if (!done) {
         return GetLastError();
     }
     /* Only the write end may be inherited: a child holding the read end too would keep the
      * pipe open and the read below could never see its end. */
-    if (!SetHandleInformation(read_end, HANDLE_FLAG_INHERIT, 0)) { /* 0: not inherited */
+    done = SetHandleInformation(read_end, HANDLE_FLAG_INHERIT, 0); /* 0: not inherited */
+    if (!done) {
         error = GetLastError();
         goto cleanup;
     }
@@ -956,7 +971,8 @@ static DWORD start_sleeping_child(PROCESS_INFORMATION *info)
         goto cleanup;
     }
     /* Our copy of the write end must go, or the read waits forever if the child dies. */
-    if (!CloseHandle(write_end)) {
+    done = CloseHandle(write_end);
+    if (!done) {
         error = GetLastError();
         write_end = NULL;
         goto cleanup;
@@ -990,15 +1006,17 @@ static void show_other_process(wm_lesson_t *lesson, const wm_system_t *system)
     PROCESS_INFORMATION child;
     HANDLE limited = NULL;
     HANDLE reader = NULL;
-    HMODULE kernel32 = GetModuleHandleW(L"kernel32.dll");
+    HMODULE kernel32 = NULL;
     unsigned char bytes[IMAGE_SIGNATURE_BYTES] = {0, 0};
     unsigned char *page = NULL;
     SIZE_T copied = 0;
     DWORD denied_error = ERROR_SUCCESS;
     DWORD own_error = ERROR_SUCCESS;
     DWORD error = ERROR_SUCCESS;
+    DWORD waited = 0;
     BOOL read = FALSE;
     BOOL own_read = FALSE;
+    BOOL closed = FALSE;
 
     wm_step(lesson, "Memory that belongs to another process",
             "Each process has its own address space; another process's memory is reached "
@@ -1011,6 +1029,7 @@ static void show_other_process(wm_lesson_t *lesson, const wm_system_t *system)
             "process of a boot).");
 
     memset(&child, 0, sizeof child);
+    kernel32 = GetModuleHandleW(L"kernel32.dll"); /* loaded in every process: no reference */
     error = start_sleeping_child(&child);
     wm_claim_success(lesson, "CreateProcessW (a sleeping copy of this program)", error);
     if (error != ERROR_SUCCESS) {
@@ -1051,24 +1070,22 @@ static void show_other_process(wm_lesson_t *lesson, const wm_system_t *system)
     }
 
     /* Cleanup, in reverse order. */
-    if (reader != NULL && !CloseHandle(reader)) {
-        wm_claim_success(lesson, "CloseHandle (reader)", GetLastError());
+    if (reader != NULL) {
+        closed = CloseHandle(reader);
+        wm_claim(lesson, "CloseHandle (the PROCESS_VM_READ handle) succeeded.", closed);
     }
-    if (limited != NULL && !CloseHandle(limited)) {
-        wm_claim_success(lesson, "CloseHandle (limited)", GetLastError());
+    if (limited != NULL) {
+        closed = CloseHandle(limited);
+        wm_claim(lesson, "CloseHandle (the limited handle) succeeded.", closed);
     }
-    if (!TerminateProcess(child.hProcess, KILLED_EXIT_CODE)) {
-        wm_claim_success(lesson, "TerminateProcess (the sleeping child)", GetLastError());
-    }
-    if (WaitForSingleObject(child.hProcess, INFINITE) != WAIT_OBJECT_0) {
-        wm_claim_success(lesson, "WaitForSingleObject (the child)", GetLastError());
-    }
-    if (!CloseHandle(child.hThread)) {
-        wm_claim_success(lesson, "CloseHandle (the child's thread)", GetLastError());
-    }
-    if (!CloseHandle(child.hProcess)) {
-        wm_claim_success(lesson, "CloseHandle (the child)", GetLastError());
-    }
+    closed = TerminateProcess(child.hProcess, KILLED_EXIT_CODE);
+    wm_claim(lesson, "TerminateProcess (the sleeping child) succeeded.", closed);
+    waited = WaitForSingleObject(child.hProcess, INFINITE); /* until it is gone */
+    wm_claim(lesson, "The child ended.", waited == WAIT_OBJECT_0);
+    closed = CloseHandle(child.hThread);
+    wm_claim(lesson, "CloseHandle (the child's thread) succeeded.", closed);
+    closed = CloseHandle(child.hProcess);
+    wm_claim(lesson, "CloseHandle (the child) succeeded.", closed);
 }
 
 /* ------------------------------------------------------------------------------------ */

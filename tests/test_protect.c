@@ -200,13 +200,18 @@ static void test_protect_change_and_query_reject_invalid_parameters(void **state
 
 /* ---- The probe's truth table. ---- */
 
-static void test_probe_noaccess_faults_on_read_and_write(void **state)
+static void test_probe_noaccess_faults_on_read_write_and_execute(void **state)
 {
     unsigned char *page = page_with_code(PAGE_NOACCESS, NULL, 0);
+    wm_probe_result_t result;
 
     (void)state;
     expect_probe(WM_PROBE_READ, page, WM_PROBE_ACCESS_VIOLATION, WM_ACCESS_TYPE_READ);
     expect_probe(WM_PROBE_WRITE, page, WM_PROBE_ACCESS_VIOLATION, WM_ACCESS_TYPE_WRITE);
+    /* An execute faults too; Microsoft documents no access type for it (Wine reports 8). */
+    assert_int_equal(wm_probe(WM_PROBE_EXECUTE, page, 0, &result), ERROR_SUCCESS);
+    assert_int_equal(result.outcome, WM_PROBE_ACCESS_VIOLATION);
+    assert_int_equal(result.fault_address, (uintptr_t)page);
     release(page);
 }
 
@@ -658,7 +663,7 @@ int main(void)
         cmocka_unit_test(test_protect_change_on_reserved_pages_fails),
         cmocka_unit_test(test_protect_writecopy_on_private_memory_fails),
         cmocka_unit_test(test_protect_change_and_query_reject_invalid_parameters),
-        cmocka_unit_test(test_probe_noaccess_faults_on_read_and_write),
+        cmocka_unit_test(test_probe_noaccess_faults_on_read_write_and_execute),
         cmocka_unit_test(test_probe_readonly_reads_and_faults_on_write_and_execute),
         cmocka_unit_test(test_probe_readwrite_reads_writes_and_faults_on_execute),
         cmocka_unit_test(test_probe_execute_runs_and_faults_on_write),
