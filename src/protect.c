@@ -217,6 +217,12 @@ DWORD wm_protect_query(const void *address, DWORD *protect)
 
 /* ---- The probe. ---- */
 
+/* The registry's lock and size: wm_probe_live reads them on every processor. */
+static SRWLOCK lock = SRWLOCK_INIT;
+static SIZE_T probe_count = 0;
+
+#if defined(_M_X64) || defined(__x86_64__)
+
 /* The stubs' machine code (x64), and where each starts in the stub page. */
 static const unsigned char read_stub[] = {
     0x0F, 0xB6, 0x01, /* movzx eax, byte ptr [rcx]: the read */
@@ -258,16 +264,12 @@ typedef struct probe_s
 } probe_t;
 
 /* The registry the handler searches, and the handler's handle. All guarded by lock. */
-static SRWLOCK lock = SRWLOCK_INIT;
 static probe_t *probes[WM_PROBE_MAX_THREADS];
-static SIZE_T probe_count = 0;
 static PVOID handler_handle = NULL;
 
 /* AddVectoredExceptionHandler's First argument: ours runs before other vectored handlers,
  * so a probe's fault reaches nobody else. It only ever takes its own faults. */
 #define PROBE_HANDLER_FIRST 1
-
-#if defined(_M_X64) || defined(__x86_64__)
 
 /* The registered probe of thread_id, or NULL. Call with the lock held. */
 static probe_t *find_probe(DWORD thread_id)
