@@ -43,6 +43,8 @@ static const tour_lesson_t course[] = {
      "heaps carve pages into blocks: headers, free lists, fragmentation, corruption, cost"},
     {"virtual-alloc", L"virtual-alloc.exe", "docs/virtual-alloc.md",
      "reserve, commit, decommit, release; commit on demand; write watch; arena; ring buffer"},
+    {"protection", L"protection.exe", "docs/protection.md",
+     "page protections, VirtualProtect, guard pages, DEP and W^X, fenced blocks, stacks"},
 };
 
 #define COURSE_LENGTH (sizeof course / sizeof course[0])

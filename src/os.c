@@ -80,7 +80,8 @@ static PVOID WINAPI wm__MapViewOfFile3(HANDLE mapping, HANDLE process, PVOID add
             FreeUserPhysicalPages, OpenProcessToken, LookupPrivilegeValueW, AdjustTokenPrivileges, \
             AddVectoredExceptionHandler, RemoveVectoredExceptionHandler, AcquireSRWLockExclusive,  \
             ReleaseSRWLockExclusive, CreateFileMappingW, MapViewOfFileEx, UnmapViewOfFile,         \
-            wm__VirtualAlloc2, wm__MapViewOfFile3,                                                 \
+            wm__VirtualAlloc2, wm__MapViewOfFile3, VirtualProtect, FlushInstructionCache,          \
+            GetCurrentThreadId,                                                                    \
     }
 
 const wm_os_t wm__os_real = WM_OS_REAL_FUNCTIONS;
@@ -574,6 +575,29 @@ static PVOID WINAPI fault_MapViewOfFile3(HANDLE mapping, HANDLE process, PVOID a
                                      parameters, count);
 }
 
+static BOOL WINAPI fault_VirtualProtect(LPVOID address, SIZE_T size, DWORD protect,
+                                        PDWORD old_protect)
+{
+    if (wm__fault_fires("VirtualProtect")) {
+        return FALSE;
+    }
+    return fault_next.VirtualProtect(address, size, protect, old_protect);
+}
+
+static BOOL WINAPI fault_FlushInstructionCache(HANDLE process, LPCVOID address, SIZE_T size)
+{
+    if (wm__fault_fires("FlushInstructionCache")) {
+        return FALSE;
+    }
+    return fault_next.FlushInstructionCache(process, address, size);
+}
+
+static DWORD WINAPI fault_GetCurrentThreadId(void)
+{
+    wm__fault_count(); /* GetCurrentThreadId cannot fail */
+    return fault_next.GetCurrentThreadId();
+}
+
 static const wm_os_t wm__os_fault = {
     fault_VirtualAlloc,
     fault_VirtualFree,
@@ -630,6 +654,9 @@ static const wm_os_t wm__os_fault = {
     fault_UnmapViewOfFile,
     fault_VirtualAlloc2,
     fault_MapViewOfFile3,
+    fault_VirtualProtect,
+    fault_FlushInstructionCache,
+    fault_GetCurrentThreadId,
 };
 
 void wm_os_fault_arm(unsigned long nth, DWORD error)

@@ -16,6 +16,7 @@
 #include "wm_heap.h"
 #include "wm_large_pages.h"
 #include "wm_process.h"
+#include "wm_protect.h"
 #include "wm_ring.h"
 #include "wm_system.h"
 #include "wm_virtual_alloc.h"

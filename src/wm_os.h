@@ -108,6 +108,10 @@ typedef struct wm_os_s
     (HANDLE, PVOID, SIZE_T, ULONG, ULONG, MEM_EXTENDED_PARAMETER *, ULONG);
     PVOID(WINAPI *MapViewOfFile3)
     (HANDLE, HANDLE, PVOID, ULONG64, SIZE_T, ULONG, ULONG, MEM_EXTENDED_PARAMETER *, ULONG);
+    /* The protection lesson (issue 5): memoryapi.h, processthreadsapi.h */
+    BOOL(WINAPI *VirtualProtect)(LPVOID, SIZE_T, DWORD, PDWORD);
+    BOOL(WINAPI *FlushInstructionCache)(HANDLE, LPCVOID, SIZE_T);
+    DWORD(WINAPI *GetCurrentThreadId)(void);
 } wm_os_t;
 
 /* The table the library calls through. Tests may assign entries; restore them afterwards. */
