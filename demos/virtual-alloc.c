@@ -608,7 +608,7 @@ static void show_reset(wm_lesson_t *lesson, const wm_system_t *system)
                      (undo_error == ERROR_SUCCESS && intact_after_undo) ||
                          (undo_error != ERROR_SUCCESS && undo_error != ERROR_INVALID_PARAMETER &&
                           !intact_after_undo),
-                     "MEM_RESET_UNDO is not implemented: it always fails with "
+                     "MEM_RESET_UNDO is missing: it always fails with "
                      "ERROR_INVALID_PARAMETER.");
     error = wm_vm_release(base);
     wm_claim_success(lesson, "VirtualFree(MEM_RELEASE)", error);
@@ -992,7 +992,7 @@ static void show_large_pages(wm_lesson_t *lesson)
                          "fails for that reason, not for lack of an implementation.",
                          privilege_error != ERROR_SUCCESS &&
                              awe_error != ERROR_CALL_NOT_IMPLEMENTED,
-                         "AWE is not implemented: ERROR_CALL_NOT_IMPLEMENTED (120).");
+                         "AWE is missing: ERROR_CALL_NOT_IMPLEMENTED (120).");
     }
 }
 

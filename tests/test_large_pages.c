@@ -5,7 +5,7 @@
  * Windows: an account without SeLockMemoryPrivilege gets ERROR_NOT_ALL_ASSIGNED from the
  * probe and ERROR_PRIVILEGE_NOT_HELD from VirtualAlloc(MEM_LARGE_PAGES) (wine-fidelity
  * row 93); an account with it gets a large page. Wine 8: the token never has it, every
- * MEM_LARGE_PAGES request fails with ERROR_INVALID_PARAMETER, and AWE is not implemented
+ * MEM_LARGE_PAGES request fails with ERROR_INVALID_PARAMETER, and AWE is missing
  * (ERROR_CALL_NOT_IMPLEMENTED, row 94).
  *
  * SPDX-License-Identifier: MIT

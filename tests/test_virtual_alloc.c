@@ -308,7 +308,7 @@ static void test_vm_reset_keeps_pages_committed_and_reset_undo_keeps_its_promise
         }
     }
     if (wm_is_wine()) {
-        assert_int_equal(undo, ERROR_INVALID_PARAMETER); /* row 24: not implemented */
+        assert_int_equal(undo, ERROR_INVALID_PARAMETER); /* row 24: Wine lacks it */
     } else if (undo == ERROR_SUCCESS) {
         assert_true(intact); /* documented: success means all the data is intact */
     } else {
