@@ -12,6 +12,7 @@
 
 #include "wm_error.h"
 #include "wm_heap.h"
+#include "wm_mapped.h"
 #include "wm_process.h"
 #include "wm_system.h"
 #include "wm_virtual_alloc.h"

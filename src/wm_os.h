@@ -17,6 +17,7 @@
 
 #include <windows.h>
 #include <psapi.h>
+#include <sddl.h>
 
 /* One entry per Win32 function, named as the function, with its exact signature. */
 typedef struct wm_os_s
@@ -67,6 +68,33 @@ typedef struct wm_os_s
     DWORD(WINAPI *GetProcessHeaps)(DWORD, PHANDLE);
     BOOL(WINAPI *HeapQueryInformation)(HANDLE, HEAP_INFORMATION_CLASS, PVOID, SIZE_T, PSIZE_T);
     BOOL(WINAPI *HeapSetInformation)(HANDLE, HEAP_INFORMATION_CLASS, PVOID, SIZE_T);
+    /* Entries below are shared with the virtual-alloc branch (same names, same order). */
+    /* processthreadsapi.h: the token, for the current user's SID */
+    BOOL(WINAPI *OpenProcessToken)(HANDLE, DWORD, PHANDLE);
+    /* memoryapi.h: sections and views */
+    HANDLE(WINAPI *CreateFileMappingW)(HANDLE, LPSECURITY_ATTRIBUTES, DWORD, DWORD, DWORD, LPCWSTR);
+    LPVOID(WINAPI *MapViewOfFileEx)(HANDLE, DWORD, DWORD, DWORD, SIZE_T, LPVOID);
+    BOOL(WINAPI *UnmapViewOfFile)(LPCVOID);
+    /* The mapped-files and shared-memory lessons (issue 6): fileapi.h, memoryapi.h */
+    HANDLE(WINAPI *CreateFileW)
+    (LPCWSTR, DWORD, DWORD, LPSECURITY_ATTRIBUTES, DWORD, DWORD, HANDLE);
+    BOOL(WINAPI *GetFileSizeEx)(HANDLE, PLARGE_INTEGER);
+    BOOL(WINAPI *FlushViewOfFile)(LPCVOID, SIZE_T);
+    BOOL(WINAPI *FlushFileBuffers)(HANDLE);
+    HANDLE(WINAPI *OpenFileMappingW)(DWORD, BOOL, LPCWSTR);
+    /* securitybaseapi.h, sddl.h, winbase.h: an owner-only security descriptor */
+    BOOL(WINAPI *GetTokenInformation)(HANDLE, TOKEN_INFORMATION_CLASS, LPVOID, DWORD, PDWORD);
+    BOOL(WINAPI *ConvertSidToStringSidW)(PSID, LPWSTR *);
+    BOOL(WINAPI *ConvertStringSecurityDescriptorToSecurityDescriptorW)
+    (LPCWSTR, DWORD, PSECURITY_DESCRIPTOR *, PULONG);
+    HLOCAL(WINAPI *LocalFree)(HLOCAL);
+    /* synchapi.h: the shared-memory channel's mutex and events */
+    HANDLE(WINAPI *CreateMutexW)(LPSECURITY_ATTRIBUTES, BOOL, LPCWSTR);
+    HANDLE(WINAPI *OpenMutexW)(DWORD, BOOL, LPCWSTR);
+    BOOL(WINAPI *ReleaseMutex)(HANDLE);
+    HANDLE(WINAPI *CreateEventW)(LPSECURITY_ATTRIBUTES, BOOL, BOOL, LPCWSTR);
+    HANDLE(WINAPI *OpenEventW)(DWORD, BOOL, LPCWSTR);
+    BOOL(WINAPI *SetEvent)(HANDLE);
 } wm_os_t;
 
 /* The table the library calls through. Tests may assign entries; restore them afterwards. */
@@ -78,7 +106,8 @@ extern const wm_os_t wm__os_real;
 /*
  * Fault injection, for tests. wm_os_fault_arm(nth, error) swaps every entry of wm__os for a
  * wrapper that counts calls: the nth call (counting from 1) fails the way its function
- * reports failure (NULL, FALSE, 0, (SIZE_T)-1, INVALID_HANDLE_VALUE, WAIT_FAILED) after
+ * reports failure (NULL, FALSE, 0, (SIZE_T)-1, INVALID_HANDLE_VALUE, WAIT_FAILED, or for
+ * LocalFree the handle it was given) after
  * SetLastError(error); every other call goes to the real function. Functions that cannot
  * fail (GetSystemInfo, GetProcessHeap) are counted but never fail: when the nth call is
  * one of them, no call fails.
