@@ -49,6 +49,9 @@ typedef struct channel_header_s
  * (at most 184 characters for 15 sub-authorities) + ")". */
 #define SDDL_MAX 256
 
+/* A channel object's name: the section's name, "-", and the longest suffix ("emptied"). */
+#define OBJECT_NAME_MAX (WM_SECTION_NAME_MAX + 8)
+
 /* The largest channel payload: the header's 32-bit capacity field. */
 #define CHANNEL_CAPACITY_MAX 0x7FFFFFFFu
 
@@ -496,7 +499,7 @@ DWORD wm_security_owner_only(DWORD access, PSECURITY_DESCRIPTOR *descriptor)
      * user's SID. Nobody else is listed, so nobody else gets anything
      * ("Security Descriptor String Format", "ACE Strings"). */
     written = swprintf(sddl, SDDL_MAX, L"D:P(A;;0x%08lx;;;%ls)", (unsigned long)access, sid_text);
-    if (written < 0) {
+    if (written < 0 || written >= SDDL_MAX) {
         error = ERROR_INSUFFICIENT_BUFFER;
         goto cleanup;
     }
@@ -563,7 +566,8 @@ DWORD wm_section_unique_name(wchar_t *name, size_t capacity)
     written = swprintf(name, capacity, L"Local\\winmem-%lu-%ld-%llx",
                        (unsigned long)GetCurrentProcessId(), (long)serial,
                        (unsigned long long)ticks.QuadPart);
-    if (written < 0) {
+    /* swprintf's result on truncation differs between C runtimes: check both forms. */
+    if (written < 0 || (size_t)written >= capacity) {
         name[0] = L'\0';
         return ERROR_INSUFFICIENT_BUFFER;
     }
@@ -754,9 +758,9 @@ static void channel_reset(wm_channel_t *channel)
 /* The name of the channel's mutex or event: the section's name and a suffix. */
 static DWORD object_name(const wchar_t *section_name, const wchar_t *suffix, wchar_t *name)
 {
-    int written = swprintf(name, WM_SECTION_NAME_MAX + 16, L"%ls-%ls", section_name, suffix);
+    int written = swprintf(name, OBJECT_NAME_MAX, L"%ls-%ls", section_name, suffix);
 
-    return written < 0 ? ERROR_INSUFFICIENT_BUFFER : ERROR_SUCCESS;
+    return written < 0 || written >= OBJECT_NAME_MAX ? ERROR_INSUFFICIENT_BUFFER : ERROR_SUCCESS;
 }
 
 static channel_header_t *header_of(const wm_channel_t *channel)
@@ -769,7 +773,7 @@ static DWORD channel_objects(wm_channel_t *channel, int create)
 {
     SECURITY_ATTRIBUTES security;
     PSECURITY_DESCRIPTOR descriptor = NULL;
-    wchar_t name[WM_SECTION_NAME_MAX + 16];
+    wchar_t name[OBJECT_NAME_MAX];
     HANDLE *targets[3];
     const wchar_t *suffixes[3] = {L"lock", L"filled", L"emptied"};
     DWORD rights[3] = {CHANNEL_MUTEX_RIGHTS, CHANNEL_EVENT_RIGHTS, CHANNEL_EVENT_RIGHTS};

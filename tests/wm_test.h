@@ -33,9 +33,12 @@ typedef struct wm_test_resources_s
 {
     long reservations; /* VirtualAlloc(MEM_RESERVE) minus VirtualFree(MEM_RELEASE) */
     long heap_blocks;  /* HeapAlloc minus HeapFree, less the blocks HeapDestroy took along */
-    long handles;      /* pipes and processes created minus CloseHandle */
+    long handles;      /* pipes, processes, files, sections, tokens, mutexes, events opened or
+                          created minus CloseHandle */
     long heaps;        /* HeapCreate minus HeapDestroy */
     long heap_locks;   /* HeapLock minus HeapUnlock */
+    long views;        /* MapViewOfFileEx minus UnmapViewOfFile */
+    long local_blocks; /* LocalAlloc'd results (SID strings, descriptors) minus LocalFree */
 } wm_test_resources_t;
 
 extern wm_test_resources_t wm_test_resources;
@@ -51,7 +54,7 @@ void wm_test_stop_counting(void);
 int wm_test_nothing_held(void);
 
 /* 1 when the injected failure hit a release function (CloseHandle, HeapFree, VirtualFree,
- * HeapDestroy, HeapUnlock):
+ * HeapDestroy, HeapUnlock, UnmapViewOfFile, LocalFree):
  * then the resource it was releasing is, by definition, still held. */
 int wm_test_release_failed(const char *fired);
 
