@@ -41,6 +41,10 @@ static const tour_lesson_t course[] = {
      "each process has its own private address space; virtual is not physical"},
     {"heap", L"heap.exe", "docs/heap.md",
      "heaps carve pages into blocks: headers, free lists, fragmentation, corruption, cost"},
+    {"mapped-files", L"mapped-files.exe", "docs/mapped-files.md",
+     "a file's bytes as memory: views, granularity, copy-on-write, sparse files, throughput"},
+    {"shared-memory", L"shared-memory.exe", "docs/shared-memory.md",
+     "one section, two processes: owner-only names, a torn-message-proof channel, SEC_RESERVE"},
 };
 
 #define COURSE_LENGTH (sizeof course / sizeof course[0])
