@@ -116,8 +116,9 @@ DWORD wm_view_map(HANDLE mapping, DWORD access, ULONGLONG offset, SIZE_T length,
     if (error != ERROR_SUCCESS) {
         return error;
     }
-    /* MapViewOfFileEx: "The combination of the high and low offsets must specify an offset
-     * within the file mapping ... [and] match the memory allocation granularity". */
+    /* MapViewOfFileEx: the file offset (high and low DWORDs together) has to be a multiple of
+     * the allocation granularity, or the call fails. Map from the boundary below and hand
+     * back a pointer to the byte asked for. */
     aligned = offset - offset % granularity;
     slack = (SIZE_T)(offset - aligned); /* less than the granularity: fits */
     if (length != 0) {
@@ -163,10 +164,9 @@ DWORD wm_view_flush(const wm_view_t *view, HANDLE file)
     if (view == NULL || view->base == NULL) {
         return ERROR_INVALID_PARAMETER;
     }
-    /* FlushViewOfFile: size 0 flushes from the address to the end of the view. It only
-     * starts the writes; "to flush all the dirty pages plus the metadata for the file and
-     * ensure that they are physically written to disk, call FlushViewOfFile and then call
-     * the FlushFileBuffers function". */
+    /* FlushViewOfFile: size 0 means from the address to the end of the view. It only starts
+     * writing the dirty pages and leaves the file's metadata alone; the page says that
+     * durable data needs FlushFileBuffers after it. */
     ok = wm__os.FlushViewOfFile(view->base, 0); /* 0: the whole view */
     if (!ok) {
         return GetLastError();
@@ -514,7 +514,7 @@ DWORD wm_security_owner_only(DWORD access, PSECURITY_DESCRIPTOR *descriptor)
 
 cleanup:
     if (sid_text != NULL) {
-        left = wm__os.LocalFree(sid_text); /* ConvertSidToStringSidW: "call LocalFree" */
+        left = wm__os.LocalFree(sid_text); /* ConvertSidToStringSidW: the caller frees it */
         if (left != NULL && error == ERROR_SUCCESS) {
             error = GetLastError();
         }
@@ -718,8 +718,8 @@ DWORD wm_section_commit(const wm_view_t *view, SIZE_T offset, SIZE_T length)
     if (view->length != 0 && (offset > view->length || length > view->length - offset)) {
         return ERROR_INVALID_PARAMETER;
     }
-    /* CreateFileMappingW, SEC_RESERVE: "the reserved pages can be committed in subsequent
-     * calls to the VirtualAlloc function". Decommitting them is not allowed. */
+    /* CreateFileMappingW, SEC_RESERVE: a view's reserved pages are committed later with
+     * VirtualAlloc(MEM_COMMIT); they cannot be decommitted again. */
     committed = wm__os.VirtualAlloc(view->data + offset, length, MEM_COMMIT, /* charge now */
                                     PAGE_READWRITE); /* the section's protection */
     if (committed == NULL) {
