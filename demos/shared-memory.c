@@ -246,6 +246,7 @@ static void show_exchange(wm_lesson_t *lesson, uint64_t messages)
     unsigned long child_error = 0;
     DWORD error = ERROR_SUCCESS;
     DWORD talk_error = ERROR_SUCCESS;
+    char name[WM_SECTION_NAME_MAX * 3]; /* UTF-8 takes up to 3 bytes per UTF-16 unit */
     int parsed = 0;
 
     wm_step(lesson, "Messages both ways through a named section",
@@ -267,7 +268,10 @@ static void show_exchange(wm_lesson_t *lesson, uint64_t messages)
         (void)wm_channel_close(&to_child);
         return;
     }
-    wm_value_text(lesson, "section name", "Local\\winmem-PID-SERIAL-TICKS");
+    error = wm_utf8_from_wide(to_child.section.name, name, sizeof name);
+    if (error == ERROR_SUCCESS) {
+        wm_value_text(lesson, "section name", name);
+    }
     wm_value_count(lesson, "messages each way", messages, NULL);
     swprintf(run.arguments, sizeof run.arguments / sizeof run.arguments[0],
              L"--child=%ls --name=%ls --reply=%ls", CHILD_EXCHANGE, to_child.section.name,

@@ -602,6 +602,7 @@ DWORD wm_section_create(const wchar_t *name, ULONGLONG size, int reserve_only, D
     DWORD error = ERROR_SUCCESS;
     DWORD release_error = ERROR_SUCCESS;
     BOOL ok = FALSE;
+    int existed = 0;
 
     if (section == NULL) {
         return ERROR_INVALID_PARAMETER;
@@ -639,7 +640,8 @@ DWORD wm_section_create(const wchar_t *name, ULONGLONG size, int reserve_only, D
     }
     /* Read on the line after the call: an existing object came back, with its own creator's
      * security and size. Never trust it: someone may have squatted the name. */
-    if (GetLastError() == ERROR_ALREADY_EXISTS) {
+    existed = GetLastError() == ERROR_ALREADY_EXISTS;
+    if (existed) {
         error = ERROR_ALREADY_EXISTS;
         ok = wm__os.CloseHandle(mapping);
         if (!ok) {
@@ -777,6 +779,7 @@ static DWORD channel_objects(wm_channel_t *channel, int create)
     HANDLE *targets[3];
     const wchar_t *suffixes[3] = {L"lock", L"filled", L"emptied"};
     DWORD rights[3] = {CHANNEL_MUTEX_RIGHTS, CHANNEL_EVENT_RIGHTS, CHANNEL_EVENT_RIGHTS};
+    DWORD last_error = ERROR_SUCCESS;
     DWORD error = ERROR_SUCCESS;
     DWORD release_error = ERROR_SUCCESS;
     size_t i = 0;
@@ -815,9 +818,10 @@ static DWORD channel_objects(wm_channel_t *channel, int create)
                                               FALSE,            /* not signalled yet */
                                               name);
         }
+        last_error = GetLastError(); /* on the line after the call */
         if (*targets[i] == NULL) {
-            error = GetLastError();
-        } else if (GetLastError() == ERROR_ALREADY_EXISTS) {
+            error = last_error;
+        } else if (last_error == ERROR_ALREADY_EXISTS) {
             error = ERROR_ALREADY_EXISTS; /* a squatter's object: do not use it */
         }
         release_error = wm_security_free(&descriptor);
