@@ -7,7 +7,8 @@
  *
  * What you will see when you run it:
  *   1. A file in the temp folder, grown by its mapping, written through a view, flushed,
- *      and read back with ReadFile: the same bytes.
+ *      and read back with ReadFile: the same bytes. A copy of the lesson killed while it
+ *      holds a mapped temp file leaves nothing behind.
  *   2. Reversing files in place through a mapping: 0 and 1 bytes, and sizes that are not
  *      multiples of the page or the allocation granularity.
  *   3. A file larger than any view: a byte histogram through sliding views, equal to the
@@ -70,6 +71,16 @@
  */
 static wchar_t temp_paths[TEMP_MAX][MAX_PATH];
 
+/* The exit code of the copy that is killed holding a temp file (step 1). */
+#define DIE_EXIT 3
+
+/* Collects a child's output. */
+typedef struct child_output_s
+{
+    char text[MAX_PATH * 3 + 16];
+    size_t length;
+} child_output_t;
+
 /* A temp file this lesson made: its path and the handle that keeps it alive. */
 typedef struct temp_file_s
 {
@@ -83,6 +94,7 @@ typedef struct demo_config_s
 {
     const wchar_t *user_file; /* --file: also scan this file (read-only), or NULL */
     int write;                /* --write: step 2 may reverse the user's file */
+    int die_holding_temp;     /* --die-holding-temp: step 1's child, killed midway */
 } demo_config_t;
 
 /* Facts about the user's file, before and after, to prove it was not changed. */
@@ -295,6 +307,82 @@ static void show_write_flush_read(wm_lesson_t *lesson, const wm_system_t *system
     }
     free(check);
     wm_claim(lesson, "The temp file is gone once its last handle is closed.", temp_remove(&temp));
+}
+
+/* The child of step 1's last claim: create and map a temp file, print its path, and die
+ * without closing anything (TerminateProcess: no cleanup code of ours runs). */
+static int run_die_holding_temp(void)
+{
+    temp_file_t temp;
+    wm_mapped_file_t mapped;
+    wm_view_t view;
+    char path[MAX_PATH * 3];
+    DWORD error = temp_create(&temp);
+
+    if (error == ERROR_SUCCESS) {
+        error = wm_map_file_open(temp.path, WM_MAP_WRITE, 1, &mapped); /* grows it to 1 byte */
+    }
+    if (error == ERROR_SUCCESS) {
+        error = wm_map_view(&mapped, 0, 0, &view);
+    }
+    if (error == ERROR_SUCCESS) {
+        error = wm_utf8_from_wide(temp.path, path, sizeof path);
+    }
+    if (error != ERROR_SUCCESS) {
+        return WM_EXIT_FAILED;
+    }
+    view.data[0] = 1;
+    printf("%s\n", path);
+    fflush(stdout);
+    TerminateProcess(GetCurrentProcess(), DIE_EXIT); /* a crash, as far as cleanup goes */
+    return WM_EXIT_FAILED;                           /* not reached */
+}
+
+/* Appends a child's output (wm_output_fn). */
+static void collect_output(void *context, const char *bytes, size_t length)
+{
+    child_output_t *output = (child_output_t *)context;
+    size_t room = sizeof output->text - 1 - output->length;
+
+    if (length > room) {
+        length = room;
+    }
+    memcpy(output->text + output->length, bytes, length);
+    output->length += length;
+    output->text[output->length] = '\0';
+}
+
+/* Runs a copy of this program that dies holding a mapped temp file; checks the file is gone. */
+static void show_temp_gone_after_a_crash(wm_lesson_t *lesson)
+{
+    child_output_t output;
+    wchar_t self[MAX_PATH];
+    wchar_t path[MAX_PATH];
+    DWORD exit_code = 0;
+    DWORD attributes = 0;
+    DWORD error = ERROR_SUCCESS;
+    size_t length = 0;
+
+    memset(&output, 0, sizeof output);
+    error = wm_process_self_path(self, MAX_PATH);
+    if (error == ERROR_SUCCESS) {
+        error = wm_process_run(self, L"--die-holding-temp", collect_output, &output, &exit_code);
+    }
+    wm_claim_success(lesson, "Running a copy that maps a temp file and is killed", error);
+    if (error != ERROR_SUCCESS) {
+        return;
+    }
+    length = strcspn(output.text, "\r\n");
+    output.text[length] = '\0';
+    error = wm_wide_from_utf8(output.text, path, MAX_PATH);
+    wm_value_count(lesson, "the killed copy's exit code", exit_code, NULL);
+    wm_claim(lesson, "The copy died holding a mapped temp file.",
+             exit_code == DIE_EXIT && error == ERROR_SUCCESS && length > 0);
+    attributes = GetFileAttributesW(path);
+    wm_claim(lesson,
+             "Its temp file is gone all the same: FILE_FLAG_DELETE_ON_CLOSE acts when the system "
+             "closes a dead process's handles.",
+             length > 0 && attributes == INVALID_FILE_ATTRIBUTES);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -923,6 +1011,8 @@ int wmain(int argc, wchar_t **argv)
          "steps 3 and 6 also run on PATH, opened read-only and left unchanged"},
         {L"--write", WM_OPTION_FLAG, &config.write, NULL,
          "with --file: step 2 reverses PATH in place (the only change ever made to it)"},
+        {L"--die-holding-temp", WM_OPTION_FLAG, &config.die_holding_temp, NULL,
+         NULL /* internal: step 1 runs a copy of this program with it */},
     };
     const size_t extra_count = sizeof extra / sizeof extra[0];
     int handled = 0;
@@ -935,6 +1025,9 @@ int wmain(int argc, wchar_t **argv)
     if (handled != WM_ARGS_CONTINUE) {
         return handled;
     }
+    if (config.die_holding_temp) {
+        return run_die_holding_temp();
+    }
     handled = check_file_option(&config, &user_before);
     if (handled != WM_ARGS_CONTINUE) {
         return handled;
@@ -944,6 +1037,7 @@ int wmain(int argc, wchar_t **argv)
 
     wm_lesson_begin(&lesson, DEMO_NAME, DEMO_TITLE, 6, &options, NULL, NULL);
     show_write_flush_read(&lesson, &system);
+    show_temp_gone_after_a_crash(&lesson); /* still step 1: every exit path */
     wm_claim(&lesson, "SetConsoleCtrlHandler: Ctrl+C removes the temp files.", handler_set);
     show_reverse_in_place(&lesson, &system, &config);
     show_sliding_views(&lesson, &system, &config);
