@@ -589,7 +589,7 @@ static void show_sliding_views(wm_lesson_t *lesson, const wm_system_t *system,
                  "with ERROR_MAPPED_ALIGNMENT (1132).",
                  error == ERROR_MAPPED_ALIGNMENT && base == NULL);
         if (base != NULL) {
-            (void)UnmapViewOfFile(base);
+            (void)UnmapViewOfFile(base); /* only if the claim above failed: nothing to teach */
         }
         error = wm_map_file_close(&mapped);
         wm_claim_success(lesson, "Closing it", error);
@@ -622,8 +622,11 @@ static void show_copy_on_write(wm_lesson_t *lesson, const wm_system_t *system)
             "a page is written; the write gives this view a private copy of that page. The "
             "file and every other view keep the original bytes: a private scratch copy of a "
             "file at no cost until it is changed.");
-    memset(&private_map, 0, sizeof private_map);
-    memset(&shared_map, 0, sizeof shared_map);
+    private_map.file = INVALID_HANDLE_VALUE; /* sentinels: closing them is a no-op */
+    private_map.mapping = NULL;
+    shared_map = private_map;
+    memset(&private_view, 0, sizeof private_view); /* base NULL: unmapping is a no-op */
+    memset(&other_view, 0, sizeof other_view);
     error = temp_create(&temp);
     if (error == ERROR_SUCCESS) {
         error = temp_fill(&temp, (ULONGLONG)system->page_size * 2);
@@ -662,13 +665,15 @@ static void show_copy_on_write(wm_lesson_t *lesson, const wm_system_t *system)
                          after.Protect == PAGE_READWRITE,
                          "Wine keeps reporting PAGE_WRITECOPY (0x08) after the copy is made "
                          "(wine-fidelity row 70); the data semantics above are Windows'.");
-        error = wm_view_unmap(&other_view);
-        wm_claim_success(lesson, "UnmapViewOfFile (the other view)", error);
-        error = wm_view_unmap(&private_view);
-        wm_claim_success(lesson, "UnmapViewOfFile (the copy-on-write view)", error);
     }
-    (void)wm_map_file_close(&shared_map);
-    (void)wm_map_file_close(&private_map);
+    error = wm_view_unmap(&other_view);
+    wm_claim_success(lesson, "UnmapViewOfFile (the other view)", error);
+    error = wm_view_unmap(&private_view);
+    wm_claim_success(lesson, "UnmapViewOfFile (the copy-on-write view)", error);
+    error = wm_map_file_close(&shared_map);
+    wm_claim_success(lesson, "Closing the read-only mapping and its file", error);
+    error = wm_map_file_close(&private_map);
+    wm_claim_success(lesson, "Closing the copy-on-write mapping and its file", error);
     error = temp.slot >= 0 ? read_start(temp.anchor, &first_byte, 1) : ERROR_INVALID_HANDLE;
     wm_claim(lesson, "ReadFile shows the file unchanged.",
              error == ERROR_SUCCESS && first_byte == pattern_byte(0));
@@ -764,7 +769,8 @@ static void show_sparse_file(wm_lesson_t *lesson, const wm_system_t *system)
         error = wm_view_unmap(&view);
         wm_claim_success(lesson, "UnmapViewOfFile", error);
     }
-    (void)wm_map_file_close(&mapped);
+    error = wm_map_file_close(&mapped); /* after a failed open it holds the sentinels */
+    wm_claim_success(lesson, "Closing the mapping and its file", error);
     wm_claim(lesson, "The temp file is gone.", temp_remove(&temp));
 }
 
@@ -812,6 +818,7 @@ static void scan_both_ways(wm_lesson_t *lesson, const wchar_t *path, SIZE_T view
     double mapped_seconds = 0;
     double read_seconds = 0;
     char name[96];
+    BOOL closed = FALSE;
     DWORD done = 0;
     DWORD error = ERROR_SUCCESS;
     BOOL ok = FALSE;
@@ -833,8 +840,9 @@ static void scan_both_ways(wm_lesson_t *lesson, const wchar_t *path, SIZE_T view
     error = wm_map_walk(&mapped, view_size, add_bytes, &by_view);
     QueryPerformanceCounter(&end);
     mapped_seconds = seconds_between(start, end);
-    (void)wm_map_file_close(&mapped);
     wm_claim_success(lesson, "The scan through views", error);
+    error = wm_map_file_close(&mapped);
+    wm_claim_success(lesson, "Closing the mapping and its file", error);
 
     file = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
                        NULL, OPEN_EXISTING, FILE_FLAG_SEQUENTIAL_SCAN, NULL);
@@ -851,10 +859,11 @@ static void scan_both_ways(wm_lesson_t *lesson, const wchar_t *path, SIZE_T view
     }
     QueryPerformanceCounter(&end);
     read_seconds = seconds_between(start, end);
-    if (file != INVALID_HANDLE_VALUE) {
-        (void)CloseHandle(file);
-    }
     wm_claim_success(lesson, "The scan with ReadFile", error);
+    if (file != INVALID_HANDLE_VALUE) {
+        closed = CloseHandle(file);
+        wm_claim(lesson, "CloseHandle(file) succeeded.", closed);
+    }
     wm_value_bytes(lesson, "scanned", size);
     snprintf(name, sizeof name, "%s: through views, MB/s", what);
     wm_value_count(lesson, name,

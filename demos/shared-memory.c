@@ -265,7 +265,8 @@ static void show_exchange(wm_lesson_t *lesson, uint64_t messages)
     error = wm_channel_create(MESSAGE_CAPACITY, &from_child);
     wm_claim_success(lesson, "The second channel, for the answers", error);
     if (error != ERROR_SUCCESS) {
-        (void)wm_channel_close(&to_child);
+        error = wm_channel_close(&to_child);
+        wm_claim_success(lesson, "Closing the first channel", error);
         return;
     }
     error = wm_utf8_from_wide(to_child.section.name, name, sizeof name);
