@@ -45,6 +45,10 @@ static const tour_lesson_t course[] = {
      "reserve, commit, decommit, release; commit on demand; write watch; arena; ring buffer"},
     {"protection", L"protection.exe", "docs/protection.md",
      "page protections, VirtualProtect, guard pages, DEP and W^X, fenced blocks, stacks"},
+    {"mapped-files", L"mapped-files.exe", "docs/mapped-files.md",
+     "a file's bytes as memory: views, granularity, copy-on-write, sparse files, throughput"},
+    {"shared-memory", L"shared-memory.exe", "docs/shared-memory.md",
+     "one section, two processes: owner-only names, a torn-message-proof channel, SEC_RESERVE"},
 };
 
 #define COURSE_LENGTH (sizeof course / sizeof course[0])

@@ -81,7 +81,10 @@ static PVOID WINAPI wm__MapViewOfFile3(HANDLE mapping, HANDLE process, PVOID add
             AddVectoredExceptionHandler, RemoveVectoredExceptionHandler, AcquireSRWLockExclusive,  \
             ReleaseSRWLockExclusive, CreateFileMappingW, MapViewOfFileEx, UnmapViewOfFile,         \
             wm__VirtualAlloc2, wm__MapViewOfFile3, VirtualProtect, FlushInstructionCache,          \
-            GetCurrentThreadId,                                                                    \
+            GetCurrentThreadId, CreateFileW, GetFileSizeEx, FlushViewOfFile, FlushFileBuffers,     \
+            OpenFileMappingW, GetTokenInformation, ConvertSidToStringSidW,                         \
+            ConvertStringSecurityDescriptorToSecurityDescriptorW, LocalFree, CreateMutexW,         \
+            OpenMutexW, ReleaseMutex, CreateEventW, OpenEventW, SetEvent,                          \
     }
 
 const wm_os_t wm__os_real = WM_OS_REAL_FUNCTIONS;
@@ -598,6 +601,132 @@ static DWORD WINAPI fault_GetCurrentThreadId(void)
     return fault_next.GetCurrentThreadId();
 }
 
+static HANDLE WINAPI fault_CreateFileW(LPCWSTR path, DWORD access, DWORD share,
+                                       LPSECURITY_ATTRIBUTES security, DWORD disposition,
+                                       DWORD flags, HANDLE template_file)
+{
+    if (wm__fault_fires("CreateFileW")) {
+        return INVALID_HANDLE_VALUE; /* CreateFileW fails with INVALID_HANDLE_VALUE, not NULL */
+    }
+    return fault_next.CreateFileW(path, access, share, security, disposition, flags, template_file);
+}
+
+static BOOL WINAPI fault_GetFileSizeEx(HANDLE file, PLARGE_INTEGER size)
+{
+    if (wm__fault_fires("GetFileSizeEx")) {
+        return FALSE;
+    }
+    return fault_next.GetFileSizeEx(file, size);
+}
+
+static BOOL WINAPI fault_FlushViewOfFile(LPCVOID address, SIZE_T size)
+{
+    if (wm__fault_fires("FlushViewOfFile")) {
+        return FALSE;
+    }
+    return fault_next.FlushViewOfFile(address, size);
+}
+
+static BOOL WINAPI fault_FlushFileBuffers(HANDLE file)
+{
+    if (wm__fault_fires("FlushFileBuffers")) {
+        return FALSE;
+    }
+    return fault_next.FlushFileBuffers(file);
+}
+
+static HANDLE WINAPI fault_OpenFileMappingW(DWORD access, BOOL inherit, LPCWSTR name)
+{
+    if (wm__fault_fires("OpenFileMappingW")) {
+        return NULL;
+    }
+    return fault_next.OpenFileMappingW(access, inherit, name);
+}
+
+static BOOL WINAPI fault_GetTokenInformation(HANDLE token, TOKEN_INFORMATION_CLASS kind,
+                                             LPVOID information, DWORD length, PDWORD return_length)
+{
+    if (wm__fault_fires("GetTokenInformation")) {
+        return FALSE;
+    }
+    return fault_next.GetTokenInformation(token, kind, information, length, return_length);
+}
+
+static BOOL WINAPI fault_ConvertSidToStringSidW(PSID sid, LPWSTR *text)
+{
+    if (wm__fault_fires("ConvertSidToStringSidW")) {
+        return FALSE;
+    }
+    return fault_next.ConvertSidToStringSidW(sid, text);
+}
+
+static BOOL WINAPI fault_ConvertStringSecurityDescriptorToSecurityDescriptorW(
+    LPCWSTR text, DWORD revision, PSECURITY_DESCRIPTOR *descriptor, PULONG size)
+{
+    if (wm__fault_fires("ConvertStringSecurityDescriptorToSecurityDescriptorW")) {
+        return FALSE;
+    }
+    return fault_next.ConvertStringSecurityDescriptorToSecurityDescriptorW(text, revision,
+                                                                           descriptor, size);
+}
+
+static HLOCAL WINAPI fault_LocalFree(HLOCAL memory)
+{
+    if (wm__fault_fires("LocalFree")) {
+        return memory; /* LocalFree fails by returning the handle it was given */
+    }
+    return fault_next.LocalFree(memory);
+}
+
+static HANDLE WINAPI fault_CreateMutexW(LPSECURITY_ATTRIBUTES security, BOOL owned, LPCWSTR name)
+{
+    if (wm__fault_fires("CreateMutexW")) {
+        return NULL;
+    }
+    return fault_next.CreateMutexW(security, owned, name);
+}
+
+static HANDLE WINAPI fault_OpenMutexW(DWORD access, BOOL inherit, LPCWSTR name)
+{
+    if (wm__fault_fires("OpenMutexW")) {
+        return NULL;
+    }
+    return fault_next.OpenMutexW(access, inherit, name);
+}
+
+static BOOL WINAPI fault_ReleaseMutex(HANDLE mutex)
+{
+    if (wm__fault_fires("ReleaseMutex")) {
+        return FALSE;
+    }
+    return fault_next.ReleaseMutex(mutex);
+}
+
+static HANDLE WINAPI fault_CreateEventW(LPSECURITY_ATTRIBUTES security, BOOL manual_reset,
+                                        BOOL initial_state, LPCWSTR name)
+{
+    if (wm__fault_fires("CreateEventW")) {
+        return NULL;
+    }
+    return fault_next.CreateEventW(security, manual_reset, initial_state, name);
+}
+
+static HANDLE WINAPI fault_OpenEventW(DWORD access, BOOL inherit, LPCWSTR name)
+{
+    if (wm__fault_fires("OpenEventW")) {
+        return NULL;
+    }
+    return fault_next.OpenEventW(access, inherit, name);
+}
+
+static BOOL WINAPI fault_SetEvent(HANDLE event)
+{
+    if (wm__fault_fires("SetEvent")) {
+        return FALSE;
+    }
+    return fault_next.SetEvent(event);
+}
+
 static const wm_os_t wm__os_fault = {
     fault_VirtualAlloc,
     fault_VirtualFree,
@@ -657,6 +786,21 @@ static const wm_os_t wm__os_fault = {
     fault_VirtualProtect,
     fault_FlushInstructionCache,
     fault_GetCurrentThreadId,
+    fault_CreateFileW,
+    fault_GetFileSizeEx,
+    fault_FlushViewOfFile,
+    fault_FlushFileBuffers,
+    fault_OpenFileMappingW,
+    fault_GetTokenInformation,
+    fault_ConvertSidToStringSidW,
+    fault_ConvertStringSecurityDescriptorToSecurityDescriptorW,
+    fault_LocalFree,
+    fault_CreateMutexW,
+    fault_OpenMutexW,
+    fault_ReleaseMutex,
+    fault_CreateEventW,
+    fault_OpenEventW,
+    fault_SetEvent,
 };
 
 void wm_os_fault_arm(unsigned long nth, DWORD error)

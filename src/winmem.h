@@ -15,6 +15,7 @@
 #include "wm_error.h"
 #include "wm_heap.h"
 #include "wm_large_pages.h"
+#include "wm_mapped.h"
 #include "wm_process.h"
 #include "wm_protect.h"
 #include "wm_ring.h"

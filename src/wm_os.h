@@ -17,6 +17,7 @@
 
 #include <windows.h>
 #include <psapi.h>
+#include <sddl.h>
 
 /* Placeholder flags: documented values (VirtualAlloc2, VirtualFree and MapViewOfFile3 on
  * Microsoft Learn) that mingw-w64 10's headers lack. */
@@ -112,6 +113,26 @@ typedef struct wm_os_s
     BOOL(WINAPI *VirtualProtect)(LPVOID, SIZE_T, DWORD, PDWORD);
     BOOL(WINAPI *FlushInstructionCache)(HANDLE, LPCVOID, SIZE_T);
     DWORD(WINAPI *GetCurrentThreadId)(void);
+    /* The mapped-files and shared-memory lessons (issue 6): fileapi.h, memoryapi.h */
+    HANDLE(WINAPI *CreateFileW)
+    (LPCWSTR, DWORD, DWORD, LPSECURITY_ATTRIBUTES, DWORD, DWORD, HANDLE);
+    BOOL(WINAPI *GetFileSizeEx)(HANDLE, PLARGE_INTEGER);
+    BOOL(WINAPI *FlushViewOfFile)(LPCVOID, SIZE_T);
+    BOOL(WINAPI *FlushFileBuffers)(HANDLE);
+    HANDLE(WINAPI *OpenFileMappingW)(DWORD, BOOL, LPCWSTR);
+    /* securitybaseapi.h, sddl.h, winbase.h: an owner-only security descriptor */
+    BOOL(WINAPI *GetTokenInformation)(HANDLE, TOKEN_INFORMATION_CLASS, LPVOID, DWORD, PDWORD);
+    BOOL(WINAPI *ConvertSidToStringSidW)(PSID, LPWSTR *);
+    BOOL(WINAPI *ConvertStringSecurityDescriptorToSecurityDescriptorW)
+    (LPCWSTR, DWORD, PSECURITY_DESCRIPTOR *, PULONG);
+    HLOCAL(WINAPI *LocalFree)(HLOCAL);
+    /* synchapi.h: the shared-memory channel's mutex and events */
+    HANDLE(WINAPI *CreateMutexW)(LPSECURITY_ATTRIBUTES, BOOL, LPCWSTR);
+    HANDLE(WINAPI *OpenMutexW)(DWORD, BOOL, LPCWSTR);
+    BOOL(WINAPI *ReleaseMutex)(HANDLE);
+    HANDLE(WINAPI *CreateEventW)(LPSECURITY_ATTRIBUTES, BOOL, BOOL, LPCWSTR);
+    HANDLE(WINAPI *OpenEventW)(DWORD, BOOL, LPCWSTR);
+    BOOL(WINAPI *SetEvent)(HANDLE);
 } wm_os_t;
 
 /* The table the library calls through. Tests may assign entries; restore them afterwards. */
@@ -123,10 +144,11 @@ extern const wm_os_t wm__os_real;
 /*
  * Fault injection, for tests. wm_os_fault_arm(nth, error) swaps every entry of wm__os for a
  * wrapper that counts calls: the nth call (counting from 1) fails the way its function
- * reports failure (NULL, FALSE, 0, (SIZE_T)-1, INVALID_HANDLE_VALUE, WAIT_FAILED, a non-zero UINT)
- * after SetLastError(error); every other call goes to the real function. Functions that cannot fail
- * (GetSystemInfo, GetProcessHeap) are counted but never fail: when the nth call is one of them, no
- * call fails. Calls that do not fail go on to the table as it was when armed, so a test may first
+ * reports failure (NULL, FALSE, 0, (SIZE_T)-1, INVALID_HANDLE_VALUE, WAIT_FAILED, a non-zero
+ * UINT, or for LocalFree the handle it was given) after SetLastError(error); every other call
+ * goes to the real function. Functions that cannot fail (GetSystemInfo, GetProcessHeap,
+ * GetCurrentThreadId) are counted but never fail: when the nth call is one of them, no call
+ * fails. Calls that do not fail go on to the table as it was when armed, so a test may first
  * install its own counting wrappers and then arm the injector on top of them.
  * wm_os_fault_disarm() restores that table and returns how many calls were counted;
  * wm_os_fault_fired() names the function that was made to fail, or is NULL if none was.

@@ -131,47 +131,6 @@ static PVOID WINAPI counting_MapViewOfFile3(HANDLE mapping, HANDLE process, PVOI
     return view;
 }
 
-static LPVOID WINAPI counting_MapViewOfFileEx(HANDLE mapping, DWORD access, DWORD offset_high,
-                                              DWORD offset_low, SIZE_T size, LPVOID address)
-{
-    LPVOID view =
-        wm__os_real.MapViewOfFileEx(mapping, access, offset_high, offset_low, size, address);
-    if (view != NULL) {
-        wm_test_resources.views++;
-    }
-    return view;
-}
-
-static BOOL WINAPI counting_UnmapViewOfFile(LPCVOID view)
-{
-    BOOL ok = wm__os_real.UnmapViewOfFile(view);
-    if (ok) {
-        wm_test_resources.views--;
-    }
-    return ok;
-}
-
-static HANDLE WINAPI counting_CreateFileMappingW(HANDLE file, LPSECURITY_ATTRIBUTES security,
-                                                 DWORD protect, DWORD size_high, DWORD size_low,
-                                                 LPCWSTR name)
-{
-    HANDLE mapping =
-        wm__os_real.CreateFileMappingW(file, security, protect, size_high, size_low, name);
-    if (mapping != NULL) {
-        wm_test_resources.handles++;
-    }
-    return mapping;
-}
-
-static BOOL WINAPI counting_OpenProcessToken(HANDLE process, DWORD access, PHANDLE token)
-{
-    BOOL ok = wm__os_real.OpenProcessToken(process, access, token);
-    if (ok) {
-        wm_test_resources.handles++;
-    }
-    return ok;
-}
-
 static PVOID WINAPI counting_AddVectoredExceptionHandler(ULONG first,
                                                          PVECTORED_EXCEPTION_HANDLER handler)
 {
@@ -279,6 +238,134 @@ static BOOL WINAPI counting_CloseHandle(HANDLE handle)
     return ok;
 }
 
+/* Every function that returns a new handle on success: one more handle held. */
+static void count_handle(HANDLE handle, HANDLE failure)
+{
+    if (handle != failure) {
+        wm_test_resources.handles++;
+    }
+}
+
+static BOOL WINAPI counting_OpenProcessToken(HANDLE process, DWORD access, PHANDLE token)
+{
+    BOOL ok = wm__os_real.OpenProcessToken(process, access, token);
+    if (ok) {
+        wm_test_resources.handles++;
+    }
+    return ok;
+}
+
+static HANDLE WINAPI counting_CreateFileMappingW(HANDLE file, LPSECURITY_ATTRIBUTES security,
+                                                 DWORD protect, DWORD size_high, DWORD size_low,
+                                                 LPCWSTR name)
+{
+    HANDLE mapping =
+        wm__os_real.CreateFileMappingW(file, security, protect, size_high, size_low, name);
+    DWORD error = GetLastError(); /* the caller reads ERROR_ALREADY_EXISTS after us */
+    count_handle(mapping, NULL);
+    SetLastError(error);
+    return mapping;
+}
+
+static LPVOID WINAPI counting_MapViewOfFileEx(HANDLE mapping, DWORD access, DWORD offset_high,
+                                              DWORD offset_low, SIZE_T size, LPVOID address)
+{
+    LPVOID view =
+        wm__os_real.MapViewOfFileEx(mapping, access, offset_high, offset_low, size, address);
+    if (view != NULL) {
+        wm_test_resources.views++;
+    }
+    return view;
+}
+
+static BOOL WINAPI counting_UnmapViewOfFile(LPCVOID view)
+{
+    BOOL ok = wm__os_real.UnmapViewOfFile(view);
+    if (ok) {
+        wm_test_resources.views--;
+    }
+    return ok;
+}
+
+static HANDLE WINAPI counting_CreateFileW(LPCWSTR path, DWORD access, DWORD share,
+                                          LPSECURITY_ATTRIBUTES security, DWORD disposition,
+                                          DWORD flags, HANDLE template_file)
+{
+    HANDLE file =
+        wm__os_real.CreateFileW(path, access, share, security, disposition, flags, template_file);
+    count_handle(file, INVALID_HANDLE_VALUE);
+    return file;
+}
+
+static HANDLE WINAPI counting_OpenFileMappingW(DWORD access, BOOL inherit, LPCWSTR name)
+{
+    HANDLE mapping = wm__os_real.OpenFileMappingW(access, inherit, name);
+    count_handle(mapping, NULL);
+    return mapping;
+}
+
+static BOOL WINAPI counting_ConvertSidToStringSidW(PSID sid, LPWSTR *text)
+{
+    BOOL ok = wm__os_real.ConvertSidToStringSidW(sid, text);
+    if (ok) {
+        wm_test_resources.local_blocks++;
+    }
+    return ok;
+}
+
+static BOOL WINAPI counting_ConvertStringSecurityDescriptorToSecurityDescriptorW(
+    LPCWSTR text, DWORD revision, PSECURITY_DESCRIPTOR *descriptor, PULONG size)
+{
+    BOOL ok = wm__os_real.ConvertStringSecurityDescriptorToSecurityDescriptorW(text, revision,
+                                                                               descriptor, size);
+    if (ok) {
+        wm_test_resources.local_blocks++;
+    }
+    return ok;
+}
+
+static HLOCAL WINAPI counting_LocalFree(HLOCAL memory)
+{
+    HLOCAL left = wm__os_real.LocalFree(memory);
+    if (left == NULL) {
+        wm_test_resources.local_blocks--;
+    }
+    return left;
+}
+
+static HANDLE WINAPI counting_CreateMutexW(LPSECURITY_ATTRIBUTES security, BOOL owned, LPCWSTR name)
+{
+    HANDLE mutex = wm__os_real.CreateMutexW(security, owned, name);
+    DWORD error = GetLastError(); /* the caller reads ERROR_ALREADY_EXISTS after us */
+    count_handle(mutex, NULL);
+    SetLastError(error);
+    return mutex;
+}
+
+static HANDLE WINAPI counting_OpenMutexW(DWORD access, BOOL inherit, LPCWSTR name)
+{
+    HANDLE mutex = wm__os_real.OpenMutexW(access, inherit, name);
+    count_handle(mutex, NULL);
+    return mutex;
+}
+
+static HANDLE WINAPI counting_CreateEventW(LPSECURITY_ATTRIBUTES security, BOOL manual_reset,
+                                           BOOL initial_state, LPCWSTR name)
+{
+    HANDLE event = wm__os_real.CreateEventW(security, manual_reset, initial_state, name);
+    DWORD error = GetLastError(); /* the caller reads ERROR_ALREADY_EXISTS after us */
+    count_handle(event, NULL);
+    SetLastError(error);
+    return event;
+}
+
+static HANDLE WINAPI counting_OpenEventW(DWORD access, BOOL inherit, LPCWSTR name)
+{
+    HANDLE event = wm__os_real.OpenEventW(access, inherit, name);
+    count_handle(event, NULL);
+    return event;
+}
+
 void wm_test_count_resources(void)
 {
     memset(&wm_test_resources, 0, sizeof wm_test_resources);
@@ -302,6 +389,16 @@ void wm_test_count_resources(void)
     wm__os.OpenProcessToken = counting_OpenProcessToken;
     wm__os.AddVectoredExceptionHandler = counting_AddVectoredExceptionHandler;
     wm__os.RemoveVectoredExceptionHandler = counting_RemoveVectoredExceptionHandler;
+    wm__os.CreateFileW = counting_CreateFileW;
+    wm__os.OpenFileMappingW = counting_OpenFileMappingW;
+    wm__os.ConvertSidToStringSidW = counting_ConvertSidToStringSidW;
+    wm__os.ConvertStringSecurityDescriptorToSecurityDescriptorW =
+        counting_ConvertStringSecurityDescriptorToSecurityDescriptorW;
+    wm__os.LocalFree = counting_LocalFree;
+    wm__os.CreateMutexW = counting_CreateMutexW;
+    wm__os.OpenMutexW = counting_OpenMutexW;
+    wm__os.CreateEventW = counting_CreateEventW;
+    wm__os.OpenEventW = counting_OpenEventW;
 }
 
 void wm_test_stop_counting(void)
@@ -315,7 +412,7 @@ int wm_test_nothing_held(void)
     return wm_test_resources.reservations == 0 && wm_test_resources.heap_blocks == 0 &&
            wm_test_resources.handles == 0 && wm_test_resources.heaps == 0 &&
            wm_test_resources.heap_locks == 0 && wm_test_resources.views == 0 &&
-           wm_test_resources.handlers == 0;
+           wm_test_resources.handlers == 0 && wm_test_resources.local_blocks == 0;
 }
 
 int wm_test_release_failed(const char *fired)
@@ -324,7 +421,8 @@ int wm_test_release_failed(const char *fired)
            (strcmp(fired, "CloseHandle") == 0 || strcmp(fired, "HeapFree") == 0 ||
             strcmp(fired, "VirtualFree") == 0 || strcmp(fired, "HeapDestroy") == 0 ||
             strcmp(fired, "HeapUnlock") == 0 || strcmp(fired, "UnmapViewOfFile") == 0 ||
-            strcmp(fired, "RemoveVectoredExceptionHandler") == 0);
+            strcmp(fired, "RemoveVectoredExceptionHandler") == 0 ||
+            strcmp(fired, "LocalFree") == 0);
 }
 
 DWORD wm_test_expected_error(const char *fired)

@@ -49,11 +49,13 @@ typedef struct wm_test_resources_s
 {
     long reservations; /* VirtualAlloc(MEM_RESERVE) minus VirtualFree(MEM_RELEASE) */
     long heap_blocks;  /* HeapAlloc minus HeapFree, less the blocks HeapDestroy took along */
-    long handles;      /* pipes and processes created minus CloseHandle */
+    long handles;      /* pipes, processes, files, sections, tokens, mutexes, events opened or
+                          created minus CloseHandle */
     long heaps;        /* HeapCreate minus HeapDestroy */
     long heap_locks;   /* HeapLock minus HeapUnlock */
     long views;        /* MapViewOfFileEx and MapViewOfFile3 minus UnmapViewOfFile */
     long handlers;     /* AddVectoredExceptionHandler minus RemoveVectoredExceptionHandler */
+    long local_blocks; /* LocalAlloc'd results (SID strings, descriptors) minus LocalFree */
 } wm_test_resources_t;
 
 extern wm_test_resources_t wm_test_resources;
@@ -69,8 +71,8 @@ void wm_test_stop_counting(void);
 int wm_test_nothing_held(void);
 
 /* 1 when the injected failure hit a release function (CloseHandle, HeapFree, VirtualFree,
- * HeapDestroy, HeapUnlock, UnmapViewOfFile, RemoveVectoredExceptionHandler): then the
- * resource it was releasing is, by definition, still held. */
+ * HeapDestroy, HeapUnlock, UnmapViewOfFile, RemoveVectoredExceptionHandler, LocalFree): then
+ * the resource it was releasing is, by definition, still held. */
 int wm_test_release_failed(const char *fired);
 
 /* The error a library function reports when the call named fired failed: the injected
