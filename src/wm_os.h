@@ -112,6 +112,11 @@ typedef struct wm_os_s
     BOOL(WINAPI *VirtualProtect)(LPVOID, SIZE_T, DWORD, PDWORD);
     BOOL(WINAPI *FlushInstructionCache)(HANDLE, LPCVOID, SIZE_T);
     DWORD(WINAPI *GetCurrentThreadId)(void);
+    /* The diagnostics lesson (issue 7): processthreadsapi.h, psapi.h */
+    HANDLE(WINAPI *OpenProcess)(DWORD, BOOL, DWORD);
+    DWORD(WINAPI *GetMappedFileNameW)(HANDLE, LPVOID, LPWSTR, DWORD);
+    DWORD(WINAPI *GetModuleFileNameExW)(HANDLE, HMODULE, LPWSTR, DWORD);
+    void(WINAPI *GetCurrentThreadStackLimits)(PULONG_PTR, PULONG_PTR);
 } wm_os_t;
 
 /* The table the library calls through. Tests may assign entries; restore them afterwards. */
