@@ -45,6 +45,8 @@ static const tour_lesson_t course[] = {
      "reserve, commit, decommit, release; commit on demand; write watch; arena; ring buffer"},
     {"protection", L"protection.exe", "docs/protection.md",
      "page protections, VirtualProtect, guard pages, DEP and W^X, fenced blocks, stacks"},
+    {"diagnostics", L"diagnostics.exe", "docs/diagnostics.md",
+     "counters, the address-space map (VMMap's types), leak diffs, job limits, the tool guide"},
 };
 
 #define COURSE_LENGTH (sizeof course / sizeof course[0])
