@@ -158,7 +158,9 @@ static void show_counters(wm_lesson_t *lesson, const wm_system_t *system)
     SIZE_T touched_pages = COUNTED_BYTES / system->page_size;
     DWORD error = ERROR_SUCCESS;
     DWORD ws_error = ERROR_SUCCESS;
+    DWORD empty_error = ERROR_SUCCESS;
     BOOL listed = FALSE;
+    BOOL emptied = FALSE;
     int read_all = 1;
 
     wm_step(lesson, "Counters: commit, touch, free",
@@ -179,7 +181,8 @@ static void show_counters(wm_lesson_t *lesson, const wm_system_t *system)
     read_all = read_all && error == ERROR_SUCCESS;
     error = wm_performance_query(&system_before);
     read_all = read_all && error == ERROR_SUCCESS;
-    error = wm_vm_allocate(NULL, COUNTED_BYTES, PAGE_READWRITE, (void **)&block);
+    error = wm_vm_allocate(NULL, COUNTED_BYTES, PAGE_READWRITE, /* plain data */
+                           (void **)&block);
     wm_claim_success(lesson, "VirtualAlloc(MEM_RESERVE | MEM_COMMIT, 64 MiB)", error);
     if (error != ERROR_SUCCESS) {
         return;
@@ -194,8 +197,16 @@ static void show_counters(wm_lesson_t *lesson, const wm_system_t *system)
     error = wm_process_counters(GetCurrentProcess(), &touched);
     read_all = read_all && error == ERROR_SUCCESS;
 
-    /* The per-page view, while the block is still there: its first page was touched. */
-    ws_error = wm_working_set_pages(GetCurrentProcess(), block, 1, pages);
+    /* The per-page view, while the block is still there: its first page was touched. Then
+     * the working set is emptied, and the same page asked about again: EmptyWorkingSet
+     * removes as many pages as it can ("EmptyWorkingSet" on Microsoft Learn), and a page
+     * that is not touched again stays out. */
+    ws_error = wm_working_set_pages(GetCurrentProcess(), block, 1, &pages[0]);
+    emptied = EmptyWorkingSet(GetCurrentProcess());
+    empty_error = emptied ? ERROR_SUCCESS : GetLastError();
+    if (ws_error == ERROR_SUCCESS && empty_error == ERROR_SUCCESS) {
+        ws_error = wm_working_set_pages(GetCurrentProcess(), block, 1, &pages[1]);
+    }
     error = wm_vm_release(block);
     wm_claim_success(lesson, "VirtualFree(MEM_RELEASE)", error);
     block = NULL;
@@ -251,6 +262,15 @@ static void show_counters(wm_lesson_t *lesson, const wm_system_t *system)
         wm_claim(lesson, "A touched page is Valid in the working set, PAGE_READWRITE, private.",
                  pages[0].valid && pages[0].protection == PAGE_READWRITE && !pages[0].shared);
     }
+    wm_claim_success(lesson, "EmptyWorkingSet", empty_error);
+    if (ws_error == ERROR_SUCCESS && empty_error == ERROR_SUCCESS) {
+        wm_value_count(lesson, "first page Valid after EmptyWorkingSet", (uint64_t)pages[1].valid,
+                       NULL);
+        wm_claim_windows(lesson, "EmptyWorkingSet trims the page: it is no longer Valid.",
+                         !pages[1].valid,
+                         "Wine never trims a working set: EmptyWorkingSet returns TRUE and "
+                         "does nothing (wine-fidelity.md rows 50 and 98).");
+    }
 
     /* QueryWorkingSet lists every resident page; with no room it must say how many there
      * are: ERROR_BAD_LENGTH, with NumberOfEntries set ("QueryWorkingSet" on Microsoft Learn). */
@@ -299,6 +319,7 @@ static void run_tool_on_ourselves(wm_lesson_t *lesson)
     wchar_t arguments[64];
     char expected[64];
     child_output_t output;
+    DWORD pid = GetCurrentProcessId();
     DWORD exit_code = 0;
     DWORD error = ERROR_SUCCESS;
 
@@ -306,14 +327,14 @@ static void run_tool_on_ourselves(wm_lesson_t *lesson)
     error = wm_process_sibling_path(L"memory-map.exe", tool, MAX_PATH);
     if (error == ERROR_SUCCESS) {
         swprintf(arguments, sizeof arguments / sizeof arguments[0], L"--json --pid %lu",
-                 (unsigned long)GetCurrentProcessId());
+                 (unsigned long)pid);
         error = wm_process_run(tool, arguments, collect_output, &output, &exit_code);
     }
     wm_claim_success(lesson, "memory-map --pid (this process) --json, run as a child", error);
     if (error != ERROR_SUCCESS) {
         return;
     }
-    snprintf(expected, sizeof expected, "\"pid\":%lu,", (unsigned long)GetCurrentProcessId());
+    snprintf(expected, sizeof expected, "\"pid\":%lu,", (unsigned long)pid);
     wm_value_count(lesson, "memory-map exit code", exit_code, NULL);
     wm_claim(lesson,
              "memory-map opened this process by its PID (query and read rights only) and "
@@ -329,6 +350,8 @@ static void show_map(wm_lesson_t *lesson)
     const wm_map_region_t *heap = NULL;
     const wm_map_region_t *stack = NULL;
     HANDLE process_heap = NULL;
+    HMODULE exe_module = NULL;
+    HMODULE kernel32_module = NULL;
     wchar_t device_name[MAX_PATH];
     char device_utf8[MAX_PATH * 3];
     ULONGLONG sum = 0;
@@ -365,10 +388,12 @@ static void show_map(wm_lesson_t *lesson)
     wm_claim(lesson, "The types add up to the whole application address range.",
              sum == (ULONGLONG)(map.end - map.start));
 
-    exe = show_region(lesson, &map, "this .exe", GetModuleHandleW(NULL));
+    exe_module = GetModuleHandleW(NULL);                 /* this .exe; no reference taken */
+    kernel32_module = GetModuleHandleW(L"kernel32.dll"); /* loaded in every process */
+    exe = show_region(lesson, &map, "this .exe", exe_module);
     wm_claim(lesson, "The executable is an Image, named by its path.",
              exe != NULL && exe->type == WM_MAP_IMAGE && strstr(exe->name, "diagnostics") != NULL);
-    kernel32 = show_region(lesson, &map, "kernel32.dll", GetModuleHandleW(L"kernel32.dll"));
+    kernel32 = show_region(lesson, &map, "kernel32.dll", kernel32_module);
     wm_claim(lesson, "kernel32.dll is an Image too.",
              kernel32 != NULL && kernel32->type == WM_MAP_IMAGE);
     error = wm_heap_process(&process_heap);
@@ -382,8 +407,7 @@ static void show_map(wm_lesson_t *lesson)
 
     /* GetMappedFileNameW names the file behind any mapped address, the .exe's image too, in
      * the kernel's device form ("GetMappedFileNameW" on Microsoft Learn). */
-    length = GetMappedFileNameW(GetCurrentProcess(), (LPVOID)GetModuleHandleW(NULL), device_name,
-                                MAX_PATH);
+    length = GetMappedFileNameW(GetCurrentProcess(), (LPVOID)exe_module, device_name, MAX_PATH);
     if (length == 0) {
         value_error(lesson, "GetMappedFileNameW (this .exe)", GetLastError());
     } else {
@@ -527,7 +551,8 @@ static void show_leaks(wm_lesson_t *lesson)
     memset(&search, 0, sizeof search);
     map_error = wm_map_take(GetCurrentProcess(), &map_before);
     if (map_error == ERROR_SUCCESS) {
-        map_error = wm_vm_allocate(NULL, LEAKED_REGION_BYTES, PAGE_READWRITE, &leaked_region);
+        map_error = wm_vm_allocate(NULL, LEAKED_REGION_BYTES, PAGE_READWRITE, /* plain data */
+                                   &leaked_region);
     }
     if (map_error == ERROR_SUCCESS) {
         map_error = wm_map_take(GetCurrentProcess(), &map_after);
@@ -564,7 +589,7 @@ static int run_allocate_child(void)
     DWORD error = ERROR_SUCCESS;
 
     block = VirtualAlloc(NULL, CHILD_ASKS_BYTES, MEM_RESERVE | MEM_COMMIT, /* charge it all */
-                         PAGE_READWRITE);
+                         PAGE_READWRITE);                                  /* plain data */
     if (block == NULL) {
         error = GetLastError();
         return (int)error; /* a clean refusal: the error, not a crash */
@@ -749,6 +774,8 @@ static void show_tool_guide(wm_lesson_t *lesson)
 {
     wm_process_counters_t counters;
     HANDLE process_heap = NULL;
+    HMODULE exe_module = NULL;
+    DWORD pid = GetCurrentProcessId();
     size_t index = 0;
     DWORD error = ERROR_SUCCESS;
     int local = 0;
@@ -762,9 +789,9 @@ static void show_tool_guide(wm_lesson_t *lesson)
         wm_note(lesson, "%s: shows %s. Same number here: %s. How: %s.", tool_guide[index].tool,
                 tool_guide[index].shows, tool_guide[index].same_as, tool_guide[index].how);
     }
-    wm_value_count(lesson, "this process's ID", GetCurrentProcessId(), NULL);
-    wm_value_address(lesson, "this .exe's image (WinDbg: !address on it)",
-                     (uintptr_t)GetModuleHandleW(NULL));
+    exe_module = GetModuleHandleW(NULL); /* this .exe; no reference taken */
+    wm_value_count(lesson, "this process's ID", pid, NULL);
+    wm_value_address(lesson, "this .exe's image (WinDbg: !address on it)", (uintptr_t)exe_module);
     error = wm_heap_process(&process_heap);
     if (error == ERROR_SUCCESS) {
         wm_value_address(lesson, "the process heap (WinDbg: !heap -s lists it)",

@@ -395,7 +395,8 @@ static DWORD map_once(HANDLE process, const wm_system_t *system, const owned_t *
     if (error != ERROR_SUCCESS) {
         return error;
     }
-    error = wm_vm_allocate(NULL, (SIZE_T)bytes, PAGE_READWRITE, &storage);
+    error = wm_vm_allocate(NULL, (SIZE_T)bytes, PAGE_READWRITE, /* plain data */
+                           &storage);
     if (error != ERROR_SUCCESS) {
         return error;
     }
@@ -424,6 +425,7 @@ DWORD wm_map_take(HANDLE process, wm_map_t *map)
     wm_system_t system;
     owned_t heaps;
     owned_t stacks;
+    HANDLE self = GetCurrentProcess(); /* a constant pseudo-handle: cannot fail */
     int overflow = 0;
     int attempt = 0;
     DWORD error = ERROR_SUCCESS;
@@ -440,7 +442,7 @@ DWORD wm_map_take(HANDLE process, wm_map_t *map)
     }
     /* Heaps and stacks can be found only from inside the process: GetProcessHeaps and
      * GetCurrentThreadStackLimits have no form that takes a process handle. */
-    if (process == GetCurrentProcess()) {
+    if (process == self) {
         error = find_heaps(process, system.allocation_granularity, &heaps);
         if (error != ERROR_SUCCESS) {
             return error;
@@ -463,7 +465,7 @@ DWORD wm_map_take(HANDLE process, wm_map_t *map)
         memset(map, 0, sizeof *map);
         return error;
     }
-    map->heaps_identified = process == GetCurrentProcess();
+    map->heaps_identified = process == self;
     map->stacks_identified = map->heaps_identified;
     return ERROR_SUCCESS;
 }
