@@ -54,12 +54,12 @@
 /* The SVG: rows of this many pixels, each region a box as wide as the base-2 logarithm of
  * its size in pages (plus one), times this scale: a 4 KiB page gets one unit, 128 TiB of
  * free space 36. A linear scale would make every DLL invisible beside the free space. */
-#define SVG_WIDTH 1200
-#define SVG_ROW_HEIGHT 28
-#define SVG_ROW_GAP 6
-#define SVG_UNIT 6
-#define SVG_MARGIN 10
-#define SVG_LEGEND_ROW 22
+#define SVG_WIDTH 1200u
+#define SVG_ROW_HEIGHT 28u
+#define SVG_ROW_GAP 6u
+#define SVG_UNIT 6u
+#define SVG_MARGIN 10u
+#define SVG_LEGEND_ROW 22u
 
 /* What the command line asked for. */
 typedef struct tool_config_s

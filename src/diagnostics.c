@@ -241,6 +241,12 @@ static void classify(map_walk_t *walk, const wm_region_t *region, wm_map_region_
          * Learn names the module by its HMODULE). */
         length = wm__os.GetModuleFileNameExW(walk->process, (HMODULE)region->allocation_base, wide,
                                              MAX_PATH);
+        if (length == 0) {
+            /* GetModuleFileNameExW reads the loader's module list, which a process started
+             * suspended does not have yet (EnumProcessModules on Microsoft Learn); the
+             * image's file name, in the device form, is there from the start. */
+            length = wm__os.GetMappedFileNameW(walk->process, (LPVOID)region->base, wide, MAX_PATH);
+        }
     } else if (region->type == MEM_MAPPED) {
         /* GetMappedFileNameW names the file behind a view; a section backed by the page
          * file has none, and the call fails (Wine: ERROR_FILE_INVALID). The name is in the

@@ -6,7 +6,8 @@
  * The map is built from VirtualQueryEx (one MEMORY_BASIC_INFORMATION per region) plus what
  * each region is used for:
  *   Image        MEM_IMAGE: an .exe or .dll mapped by the loader; named by
- *                GetModuleFileNameExW
+ *                GetModuleFileNameExW, or by GetMappedFileNameW (the device form) in a
+ *                process whose loader has not run yet (started suspended)
  *   Mapped File  MEM_MAPPED with a file behind it; named by GetMappedFileNameW
  *   Shareable    MEM_MAPPED with no file: a section backed by the page file (shared memory)
  *   Heap         MEM_PRIVATE owned by one of the process's heaps (this process only: found

@@ -338,6 +338,46 @@ static void test_map_of_this_process_by_id_has_images_but_no_heaps(void **state)
     assert_int_equal(wm_map_close_process(process), ERROR_SUCCESS);
 }
 
+static void test_map_of_a_child_we_started_shows_its_executable(void **state)
+{
+    STARTUPINFOW startup;
+    PROCESS_INFORMATION child;
+    wchar_t program[MAX_PATH];
+    wchar_t command_line[MAX_PATH + 8];
+    wm_map_t map;
+    HANDLE process = NULL;
+    SIZE_T index = 0;
+    int found = 0;
+
+    (void)state;
+    memset(&startup, 0, sizeof startup);
+    memset(&child, 0, sizeof child);
+    startup.cb = sizeof startup;
+    assert_int_equal(wm_process_sibling_path(L"helper_child.exe", program, MAX_PATH),
+                     ERROR_SUCCESS);
+    swprintf(command_line, sizeof command_line / sizeof command_line[0], L"\"%ls\"", program);
+    /* Suspended: the child cannot end before it is mapped. Its .exe is mapped already: the
+     * system maps the image when it creates the process, before the first thread runs. */
+    assert_true(CreateProcessW(program, command_line, NULL, NULL, FALSE, /* no handles */
+                               CREATE_SUSPENDED, NULL, NULL, &startup, &child));
+    assert_int_equal(wm_map_open_process(child.dwProcessId, &process), ERROR_SUCCESS);
+    assert_int_equal(wm_map_take(process, &map), ERROR_SUCCESS);
+    assert_int_equal(map.heaps_identified, 0);
+    for (index = 0; index < map.count; index++) {
+        if (map.regions[index].type == WM_MAP_IMAGE &&
+            ends_with(map.regions[index].name, "\\helper_child.exe")) {
+            found = 1;
+        }
+    }
+    assert_int_equal(wm_map_free(&map), ERROR_SUCCESS);
+    assert_int_equal(wm_map_close_process(process), ERROR_SUCCESS);
+    assert_true(TerminateProcess(child.hProcess, 0)); /* it never ran */
+    assert_int_equal(WaitForSingleObject(child.hProcess, INFINITE), WAIT_OBJECT_0);
+    assert_true(CloseHandle(child.hThread));
+    assert_true(CloseHandle(child.hProcess));
+    assert_int_equal(found, 1);
+}
+
 static void test_working_set_pages_see_the_first_touch(void **state)
 {
     wm_ws_page_t pages[2];
@@ -525,6 +565,8 @@ int main(void)
         cmocka_unit_test_teardown(test_map_open_process_of_missing_ids_fails_with_invalid_parameter,
                                   wm_test_teardown),
         cmocka_unit_test_teardown(test_map_of_this_process_by_id_has_images_but_no_heaps,
+                                  wm_test_teardown),
+        cmocka_unit_test_teardown(test_map_of_a_child_we_started_shows_its_executable,
                                   wm_test_teardown),
         cmocka_unit_test_teardown(test_working_set_pages_see_the_first_touch, wm_test_teardown),
         cmocka_unit_test_teardown(test_type_names_round_trip, wm_test_teardown),
