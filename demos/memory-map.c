@@ -56,10 +56,15 @@
  * free space 36. A linear scale would make every DLL invisible beside the free space. */
 #define SVG_WIDTH 1200u
 #define SVG_ROW_HEIGHT 28u
-#define SVG_ROW_GAP 6u
+#define SVG_ROW_GAP 16u
 #define SVG_UNIT 6u
 #define SVG_MARGIN 10u
 #define SVG_LEGEND_ROW 22u
+
+/* Sizes the picture's scale line gives as examples. */
+#define SCALE_64K ((SIZE_T)64 * 1024)
+#define SCALE_1M ((SIZE_T)1024 * 1024)
+#define SCALE_1G ((SIZE_T)1024 * 1024 * 1024)
 
 /* What the command line asked for. */
 typedef struct tool_config_s
@@ -394,7 +399,7 @@ static void write_svg(const wm_map_t *map, DWORD pid, SIZE_T page_size, wm_write
         x += width;
     }
     height = SVG_MARGIN * 3 + 20 + rows * (SVG_ROW_HEIGHT + SVG_ROW_GAP) +
-             WM_MAP_TYPE_COUNT * SVG_LEGEND_ROW;
+             (WM_MAP_TYPE_COUNT + 1) * SVG_LEGEND_ROW; /* the types, then the scale */
     emit(write, context, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     emit(write, context,
          "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" height=\"%u\" "
@@ -412,6 +417,12 @@ static void write_svg(const wm_map_t *map, DWORD pid, SIZE_T page_size, wm_write
         if (x + width > SVG_WIDTH - 2 * SVG_MARGIN) {
             x = 0;
             y += SVG_ROW_HEIGHT + SVG_ROW_GAP;
+        }
+        if (x == 0) {
+            /* Each row is labelled with the address it starts at. */
+            emit(write, context,
+                 "<text x=\"%u\" y=\"%u\" font-size=\"10\" fill=\"#555\">0x%016llx</text>\n",
+                 (unsigned)SVG_MARGIN, y - 3, (unsigned long long)region->base);
         }
         wm_format_bytes(region->size, size, sizeof size);
         emit(write, context,
@@ -433,6 +444,12 @@ static void write_svg(const wm_map_t *map, DWORD pid, SIZE_T page_size, wm_write
              wm_map_type_name((wm_map_type_t)type), size, map->totals[type].regions);
         y += SVG_LEGEND_ROW;
     }
+    emit(write, context,
+         "<text x=\"%u\" y=\"%u\">Scale: one page (%zu bytes) is %u px; each doubling of a "
+         "size adds %u px: 64 KiB %u px, 1 MiB %u px, 1 GiB %u px</text>\n",
+         (unsigned)SVG_MARGIN, y + 13, page_size, box_width(page_size, page_size),
+         (unsigned)SVG_UNIT, box_width(SCALE_64K, page_size), box_width(SCALE_1M, page_size),
+         box_width(SCALE_1G, page_size));
     emit(write, context, "</svg>\n");
 }
 
