@@ -439,6 +439,7 @@ static DWORD leaky_routine(HANDLE heap, void **leaked)
     SIZE_T index = 0;
     SIZE_T kept = 0;
     DWORD error = ERROR_SUCCESS;
+    DWORD freed = ERROR_SUCCESS;
 
     for (index = 0; index < LEAK_BLOCKS && error == ERROR_SUCCESS; index++) {
         error = wm_heap_alloc(heap, 0, leak_sizes[index], &blocks[index]);
@@ -450,8 +451,11 @@ static DWORD leaky_routine(HANDLE heap, void **leaked)
         if (leak_forgotten[index]) {
             leaked[kept] = blocks[index]; /* the bug: nobody frees these */
             kept++;
-        } else if (wm_heap_free(heap, 0, blocks[index]) != ERROR_SUCCESS) {
-            error = ERROR_INVALID_BLOCK;
+        } else {
+            freed = wm_heap_free(heap, 0, blocks[index]);
+            if (freed != ERROR_SUCCESS && error == ERROR_SUCCESS) {
+                error = freed;
+            }
         }
     }
     return error;

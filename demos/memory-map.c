@@ -602,6 +602,7 @@ static int read_region(reader_t *reader, wm_map_region_t *region)
     char key[32];
     char type[32];
     uint64_t number = 0;
+    int ok = 0;
 
     memset(region, 0, sizeof *region);
     skip_space(reader);
@@ -610,7 +611,8 @@ static int read_region(reader_t *reader, wm_map_region_t *region)
     }
     reader->at++;
     for (;;) {
-        if (!read_string(reader, key, sizeof key)) {
+        ok = read_string(reader, key, sizeof key);
+        if (!ok) {
             return 0;
         }
         skip_space(reader);
@@ -619,16 +621,21 @@ static int read_region(reader_t *reader, wm_map_region_t *region)
         }
         reader->at++;
         if (strcmp(key, "type") == 0) {
-            if (!read_string(reader, type, sizeof type) ||
-                wm_map_type_parse(type, &region->type) != ERROR_SUCCESS) {
+            ok = read_string(reader, type, sizeof type);
+            if (!ok) {
+                return 0;
+            }
+            if (wm_map_type_parse(type, &region->type) != ERROR_SUCCESS) {
                 return 0;
             }
         } else if (strcmp(key, "name") == 0) {
-            if (!read_string(reader, region->name, sizeof region->name)) {
+            ok = read_string(reader, region->name, sizeof region->name);
+            if (!ok) {
                 return 0;
             }
         } else {
-            if (!read_number(reader, &number)) {
+            ok = read_number(reader, &number);
+            if (!ok) {
                 return 0;
             }
             if (strcmp(key, "base") == 0) {
@@ -669,6 +676,8 @@ static int parse_map(const char *text, wm_map_t *map)
     SIZE_T count = 0;
     const char *scan = NULL;
     wm_map_region_t *regions = NULL;
+    DWORD error = ERROR_SUCCESS;
+    int ok = 0;
 
     memset(map, 0, sizeof *map);
     found = strstr(text, "\"tool\":\"" TOOL_NAME "\"");
@@ -678,7 +687,8 @@ static int parse_map(const char *text, wm_map_t *map)
     found = strstr(text, "\"storage\":");
     if (found != NULL) {
         reader.at = found + strlen("\"storage\":");
-        if (!read_number(&reader, &storage)) {
+        ok = read_number(&reader, &storage);
+        if (!ok) {
             return 0;
         }
     }
@@ -699,7 +709,11 @@ static int parse_map(const char *text, wm_map_t *map)
     reader.at = found + strlen("\"regions\":[");
     skip_space(&reader);
     while (*reader.at != ']') {
-        if (count == capacity || !read_region(&reader, &regions[count])) {
+        ok = count < capacity;
+        if (ok) {
+            ok = read_region(&reader, &regions[count]);
+        }
+        if (!ok) {
             free(regions);
             return 0;
         }
@@ -714,7 +728,8 @@ static int parse_map(const char *text, wm_map_t *map)
     map->count = count;
     map->capacity = capacity;
     map->storage = (uintptr_t)storage;
-    if (wm_map_recount(map) != ERROR_SUCCESS) {
+    error = wm_map_recount(map);
+    if (error != ERROR_SUCCESS) {
         free(regions);
         memset(map, 0, sizeof *map);
         return 0;
@@ -789,6 +804,7 @@ static int run_diff(const tool_config_t *config)
     diff_print_t print;
     SIZE_T changes = 0;
     DWORD error = ERROR_SUCCESS;
+    int parsed = 0;
     int exit_code = WM_EXIT_OK;
 
     memset(&before, 0, sizeof before);
@@ -805,12 +821,14 @@ static int run_diff(const tool_config_t *config)
                                 (unsigned long)error);
         goto cleanup;
     }
-    if (!parse_map(text_a, &before)) {
+    parsed = parse_map(text_a, &before);
+    if (!parsed) {
         exit_code =
             usage_error("--diff: '%ls' is not a map saved by memory-map --json", config->diff_a);
         goto cleanup;
     }
-    if (!parse_map(text_b, &after)) {
+    parsed = parse_map(text_b, &after);
+    if (!parsed) {
         exit_code =
             usage_error("--diff: '%ls' is not a map saved by memory-map --json", config->diff_b);
         goto cleanup;
