@@ -129,6 +129,8 @@ static void value_counters(wm_lesson_t *lesson, const char *when,
 
     snprintf(name, sizeof name, "%s: working set", when);
     wm_value_bytes(lesson, name, counters->working_set);
+    snprintf(name, sizeof name, "%s: peak working set", when);
+    wm_value_bytes(lesson, name, counters->peak_working_set);
     snprintf(name, sizeof name, "%s: private bytes", when);
     wm_value_bytes(lesson, name, counters->private_bytes);
     snprintf(name, sizeof name, "%s: page-file usage", when);
