@@ -14,6 +14,8 @@
  *   memory-map --svg F              a picture of the address space in the new file F
  *   memory-map --diff A.json B.json what appeared, disappeared or changed between two saved
  *                                   maps
+ *   memory-map --pause              wait for Enter before mapping (with --pid: time to bring
+ *                                   the other process to the moment of interest)
  * A PID that does not exist or cannot be opened, and an output file that exists already, get
  * one line on stderr and exit code 2. The tool writes only the file it is told to.
  *
@@ -918,6 +920,11 @@ static int run_map(const tool_config_t *config)
     error = wm_system_query(&system);
     if (error != ERROR_SUCCESS) {
         return usage_error("GetSystemInfo failed: %lu", (unsigned long)error);
+    }
+    if (config->options.pause) {
+        /* --pause: wait before mapping, so the process under study can be brought to the
+         * moment of interest (ignored when stdin is not a console). */
+        (void)wm_console_pause("map the address space");
     }
     if (config->pid_given) {
         pid = (DWORD)config->pid;
