@@ -49,6 +49,8 @@ static const tour_lesson_t course[] = {
      "a file's bytes as memory: views, granularity, copy-on-write, sparse files, throughput"},
     {"shared-memory", L"shared-memory.exe", "docs/shared-memory.md",
      "one section, two processes: owner-only names, a torn-message-proof channel, SEC_RESERVE"},
+    {"diagnostics", L"diagnostics.exe", "docs/diagnostics.md",
+     "counters, the address-space map (VMMap's types), leak diffs, job limits, the tool guide"},
 };
 
 #define COURSE_LENGTH (sizeof course / sizeof course[0])

@@ -84,7 +84,8 @@ static PVOID WINAPI wm__MapViewOfFile3(HANDLE mapping, HANDLE process, PVOID add
             GetCurrentThreadId, CreateFileW, GetFileSizeEx, FlushViewOfFile, FlushFileBuffers,     \
             OpenFileMappingW, GetTokenInformation, ConvertSidToStringSidW,                         \
             ConvertStringSecurityDescriptorToSecurityDescriptorW, LocalFree, CreateMutexW,         \
-            OpenMutexW, ReleaseMutex, CreateEventW, OpenEventW, SetEvent,                          \
+            OpenMutexW, ReleaseMutex, CreateEventW, OpenEventW, SetEvent, OpenProcess,             \
+            GetMappedFileNameW, GetModuleFileNameExW, GetCurrentThreadStackLimits,                 \
     }
 
 const wm_os_t wm__os_real = WM_OS_REAL_FUNCTIONS;
@@ -727,6 +728,38 @@ static BOOL WINAPI fault_SetEvent(HANDLE event)
     return fault_next.SetEvent(event);
 }
 
+static HANDLE WINAPI fault_OpenProcess(DWORD access, BOOL inherit, DWORD process_id)
+{
+    if (wm__fault_fires("OpenProcess")) {
+        return NULL;
+    }
+    return fault_next.OpenProcess(access, inherit, process_id);
+}
+
+static DWORD WINAPI fault_GetMappedFileNameW(HANDLE process, LPVOID address, LPWSTR name,
+                                             DWORD capacity)
+{
+    if (wm__fault_fires("GetMappedFileNameW")) {
+        return 0;
+    }
+    return fault_next.GetMappedFileNameW(process, address, name, capacity);
+}
+
+static DWORD WINAPI fault_GetModuleFileNameExW(HANDLE process, HMODULE module, LPWSTR name,
+                                               DWORD capacity)
+{
+    if (wm__fault_fires("GetModuleFileNameExW")) {
+        return 0;
+    }
+    return fault_next.GetModuleFileNameExW(process, module, name, capacity);
+}
+
+static void WINAPI fault_GetCurrentThreadStackLimits(PULONG_PTR low, PULONG_PTR high)
+{
+    wm__fault_count(); /* GetCurrentThreadStackLimits cannot fail */
+    fault_next.GetCurrentThreadStackLimits(low, high);
+}
+
 static const wm_os_t wm__os_fault = {
     fault_VirtualAlloc,
     fault_VirtualFree,
@@ -801,6 +834,10 @@ static const wm_os_t wm__os_fault = {
     fault_CreateEventW,
     fault_OpenEventW,
     fault_SetEvent,
+    fault_OpenProcess,
+    fault_GetMappedFileNameW,
+    fault_GetModuleFileNameExW,
+    fault_GetCurrentThreadStackLimits,
 };
 
 void wm_os_fault_arm(unsigned long nth, DWORD error)

@@ -12,6 +12,7 @@
 
 #include "wm_arena.h"
 #include "wm_commit_on_demand.h"
+#include "wm_diagnostics.h"
 #include "wm_error.h"
 #include "wm_heap.h"
 #include "wm_large_pages.h"

@@ -133,6 +133,11 @@ typedef struct wm_os_s
     HANDLE(WINAPI *CreateEventW)(LPSECURITY_ATTRIBUTES, BOOL, BOOL, LPCWSTR);
     HANDLE(WINAPI *OpenEventW)(DWORD, BOOL, LPCWSTR);
     BOOL(WINAPI *SetEvent)(HANDLE);
+    /* The diagnostics lesson (issue 7): processthreadsapi.h, psapi.h */
+    HANDLE(WINAPI *OpenProcess)(DWORD, BOOL, DWORD);
+    DWORD(WINAPI *GetMappedFileNameW)(HANDLE, LPVOID, LPWSTR, DWORD);
+    DWORD(WINAPI *GetModuleFileNameExW)(HANDLE, HMODULE, LPWSTR, DWORD);
+    void(WINAPI *GetCurrentThreadStackLimits)(PULONG_PTR, PULONG_PTR);
 } wm_os_t;
 
 /* The table the library calls through. Tests may assign entries; restore them afterwards. */

@@ -229,6 +229,16 @@ static BOOL WINAPI counting_CreateProcessW(LPCWSTR program, LPWSTR command_line,
     return ok;
 }
 
+static HANDLE WINAPI counting_OpenProcess(DWORD access, BOOL inherit, DWORD process_id)
+{
+    HANDLE process = wm__os_real.OpenProcess(access, inherit, process_id);
+
+    if (process != NULL) {
+        wm_test_resources.handles++;
+    }
+    return process;
+}
+
 static BOOL WINAPI counting_CloseHandle(HANDLE handle)
 {
     BOOL ok = wm__os_real.CloseHandle(handle);
@@ -377,6 +387,7 @@ void wm_test_count_resources(void)
     wm__os.CreatePipe = counting_CreatePipe;
     wm__os.CreateProcessW = counting_CreateProcessW;
     wm__os.CloseHandle = counting_CloseHandle;
+    wm__os.OpenProcess = counting_OpenProcess;
     wm__os.HeapCreate = counting_HeapCreate;
     wm__os.HeapDestroy = counting_HeapDestroy;
     wm__os.HeapLock = counting_HeapLock;
