@@ -49,6 +49,8 @@ static const tour_lesson_t course[] = {
      "a file's bytes as memory: views, granularity, copy-on-write, sparse files, throughput"},
     {"shared-memory", L"shared-memory.exe", "docs/shared-memory.md",
      "one section, two processes: owner-only names, a torn-message-proof channel, SEC_RESERVE"},
+    {"best-practices", L"best-practices.exe", "docs/best-practices.md",
+     "each rule as a do / don't pair with its measured consequence; measure, never guess"},
 };
 
 #define COURSE_LENGTH (sizeof course / sizeof course[0])
