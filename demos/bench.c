@@ -28,7 +28,6 @@
  *
  * SPDX-License-Identifier: MIT
  */
-#include <malloc.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -88,6 +87,7 @@
 #define FILE_SIZE_DEFAULT (128ull * 1024 * 1024)
 #define FILE_SIZE_MIN (1ull * 1024 * 1024)
 #define FILE_SIZE_MAX (4ull * 1024 * 1024 * 1024)
+#define FILE_SIZE_UNSET UINT64_MAX /* no --file-size: the mode's default */
 #define READ_SMALL (64u * 1024u)   /* ReadFile's small buffer: 64 KiB */
 #define READ_LARGE (1024u * 1024u) /* ... and the large one: 1 MiB */
 #define SLIDING_VIEW_GRANULES 16u  /* a sliding view is 16 granules: 1 MiB on x64 */
@@ -238,7 +238,7 @@ typedef struct bench_config_s
     int quick;
     const wchar_t *csv_path; /* --csv FILE, or NULL */
     const wchar_t *svg_path; /* --svg FILE, or NULL */
-    uint64_t file_size;      /* --file-size, 0 = the mode's default */
+    uint64_t file_size;      /* --file-size, or FILE_SIZE_UNSET */
 } bench_config_t;
 
 /* ------------------------------------------------------------------------------------ */
@@ -407,7 +407,9 @@ static double run_general_batch(bench_t *bench, bench_allocator_t allocator, SIZ
         }
         bench->slots[i] = NULL;
     }
-    return ticks_to_ns(bench, ticks_now() - start) / (double)blocks;
+    LONGLONG stop = ticks_now();
+
+    return ticks_to_ns(bench, stop - start) / (double)blocks;
 }
 
 /* Steady: LIVE_BLOCKS live blocks (allocated before the clock starts); n times, free a
@@ -578,7 +580,9 @@ static double run_wrap_heap(bench_t *bench, int library)
     if (error != ERROR_SUCCESS) {
         fail(bench, library ? "wm_heap_alloc/wm_heap_free" : "HeapAlloc/HeapFree", error);
     }
-    return ticks_to_ns(bench, ticks_now() - start) / (double)(blocks == 0 ? 1 : blocks);
+    LONGLONG stop = ticks_now();
+
+    return ticks_to_ns(bench, stop - start) / (double)(blocks == 0 ? 1 : blocks);
 }
 
 static double run_wrap_vm(bench_t *bench, int library)
@@ -612,7 +616,9 @@ static double run_wrap_vm(bench_t *bench, int library)
     if (error != ERROR_SUCCESS) {
         fail(bench, library ? "wm_vm_allocate/wm_vm_release" : "VirtualAlloc/VirtualFree", error);
     }
-    return ticks_to_ns(bench, ticks_now() - start) / (double)bench->pairs;
+    LONGLONG stop = ticks_now();
+
+    return ticks_to_ns(bench, stop - start) / (double)bench->pairs;
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -629,7 +635,9 @@ static double touch_pages(bench_t *bench, unsigned char *region, SIZE_T size)
     for (offset = 0; offset < size; offset += page) {
         region[offset] = (unsigned char)offset;
     }
-    return ticks_to_ns(bench, ticks_now() - start) / (double)(size / page);
+    LONGLONG stop = ticks_now();
+
+    return ticks_to_ns(bench, stop - start) / (double)(size / page);
 }
 
 /* A fresh committed region; first touch (retouch 0) or second touch (retouch 1). */
@@ -705,7 +713,9 @@ static double run_va_pair(bench_t *bench, SIZE_T size)
             break;
         }
     }
-    return ticks_to_ns(bench, ticks_now() - start) / (double)bench->pairs;
+    LONGLONG stop = ticks_now();
+
+    return ticks_to_ns(bench, stop - start) / (double)bench->pairs;
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -1378,10 +1388,11 @@ static DWORD create_output(const wchar_t *path, FILE **stream)
     BOOL closed = FALSE;
 
     *stream = NULL;
-    probe = CreateFileW(path, GENERIC_WRITE, 0 /* not shared while we check */,
-                        NULL,       /* default security */
-                        CREATE_NEW, /* fails with ERROR_FILE_EXISTS: never overwrite */
-                        FILE_ATTRIBUTE_NORMAL, NULL);
+    probe = CreateFileW(path, GENERIC_WRITE,                     /* to create it */
+                        0 /* not shared while we check */, NULL, /* default security */
+                        CREATE_NEW,            /* fails with ERROR_FILE_EXISTS: never overwrite */
+                        FILE_ATTRIBUTE_NORMAL, /* an ordinary file, the user's to keep */
+                        NULL);
     if (probe == INVALID_HANDLE_VALUE) {
         return GetLastError();
     }
@@ -1435,6 +1446,7 @@ static void write_svg(const bench_t *bench, FILE *stream)
     size_t i = 0;
     int decade = 0;
     double one = svg_x(1.0);
+    double tick = 0.0;
     double x = 0.0;
     double y = 0.0;
     int better = 0;
@@ -1454,12 +1466,12 @@ static void write_svg(const bench_t *bench, FILE *stream)
     fprintf(stream, "<text x=\"10\" y=\"38\">%s, %lu processors, %s mode</text>\n", runtime,
             (unsigned long)bench->system.processors, bench->quick ? "quick" : "default");
     for (decade = SVG_DECADE_LOW; decade <= SVG_DECADE_HIGH; decade++) {
-        x = svg_x(pow(10.0, decade));
+        tick = pow(10.0, decade);
+        x = svg_x(tick);
         fprintf(stream,
                 "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%zu\" stroke=\"#ccc\"/>"
                 "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%g</text>\n",
-                x, SVG_TOP - 8, x, SVG_TOP + rows * SVG_ROW_HEIGHT, x, SVG_TOP - 10,
-                pow(10.0, decade));
+                x, SVG_TOP - 8, x, SVG_TOP + rows * SVG_ROW_HEIGHT, x, SVG_TOP - 10, tick);
     }
     for (i = 0; i < bench->result_count; i++) {
         result = &bench->results[i];
@@ -1549,7 +1561,7 @@ static int check_options(const bench_config_t *config)
         fprintf(stderr, "%s: --csv and --svg name the same file\n", DEMO_NAME);
         return WM_EXIT_USAGE;
     }
-    if (config->file_size != 0 &&
+    if (config->file_size != FILE_SIZE_UNSET &&
         (config->file_size < FILE_SIZE_MIN || config->file_size > FILE_SIZE_MAX)) {
         fprintf(stderr, "%s: --file-size: must be between 1 MiB and 4 GiB\n", DEMO_NAME);
         return WM_EXIT_USAGE;
@@ -1565,9 +1577,9 @@ static void configure(bench_t *bench, const bench_config_t *config)
     bench->budget = config->quick ? BUDGET_QUICK : BUDGET_DEFAULT;
     bench->touch_bytes = config->quick ? TOUCH_QUICK : TOUCH_DEFAULT;
     bench->pairs = config->quick ? PAIRS_QUICK : PAIRS_DEFAULT;
-    bench->file_size = config->file_size != 0 ? config->file_size
-                       : config->quick        ? FILE_SIZE_QUICK
-                                              : FILE_SIZE_DEFAULT;
+    bench->file_size = config->file_size != FILE_SIZE_UNSET ? config->file_size
+                       : config->quick                      ? FILE_SIZE_QUICK
+                                                            : FILE_SIZE_DEFAULT;
     bench->temp_file = INVALID_HANDLE_VALUE;
     bench->mapped.file = INVALID_HANDLE_VALUE;
     bench->mapped.mapping = NULL;
@@ -1601,6 +1613,7 @@ int wmain(int argc, wchar_t **argv)
     DWORD error = ERROR_SUCCESS;
 
     memset(&config, 0, sizeof config);
+    config.file_size = FILE_SIZE_UNSET;
     wm_console_init();
     handled = wm_args_handle(argc, argv, DEMO_NAME, DEMO_TITLE, extra, extra_count, &options);
     if (handled != WM_ARGS_CONTINUE) {

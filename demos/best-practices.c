@@ -229,6 +229,7 @@ static void show_matching_free(wm_lesson_t *lesson, const wm_system_t *system)
     DWORD release_error = 0;
     DWORD error = ERROR_SUCCESS;
     DWORD exit_code = 0;
+    const char *said = NULL;
     child_output_t output;
 
     wm_step(lesson, "Free with the matching function",
@@ -266,7 +267,8 @@ static void show_matching_free(wm_lesson_t *lesson, const wm_system_t *system)
     error = run_program(NULL, L"--child=" CHILD_WRONG_HEAP, &output, &exit_code);
     wm_claim_success(lesson, "Running the wrong-heap child", error);
     if (error == ERROR_SUCCESS) {
-        wm_note(lesson, "The child said: %s", trimmed(&output));
+        said = trimmed(&output);
+        wm_note(lesson, "The child said: %s", said);
         wm_value_hex(lesson, "child exit code", exit_code,
                      "0: HeapFree refused; 0xC0000374 or 0xC0000005: the child was ended");
         wm_claim(lesson,
@@ -766,6 +768,7 @@ static void show_never_is_bad_read_ptr(wm_lesson_t *lesson, const wm_system_t *s
     unsigned long after = 0;
     int bad = 0;
     int parsed = 0;
+    const char *said = NULL;
     void *page = NULL;
     DWORD protect = 0;
     DWORD exit_code = 0;
@@ -782,7 +785,8 @@ static void show_never_is_bad_read_ptr(wm_lesson_t *lesson, const wm_system_t *s
     wm_claim_success(lesson, "Running the IsBadReadPtr child", error);
     if (error == ERROR_SUCCESS) {
         parsed = sscanf(output.text, "before=0x%lx bad=%d after=0x%lx", &before, &bad, &after);
-        wm_note(lesson, "The child said: %s", trimmed(&output));
+        said = trimmed(&output);
+        wm_note(lesson, "The child said: %s", said);
         wm_value_hex(lesson, "child exit code", exit_code, NULL);
         wm_claim_windows(lesson,
                          "don't: IsBadReadPtr reported the guard page and the guard was gone "
