@@ -51,6 +51,8 @@ static const tour_lesson_t course[] = {
      "one section, two processes: owner-only names, a torn-message-proof channel, SEC_RESERVE"},
     {"diagnostics", L"diagnostics.exe", "docs/diagnostics.md",
      "counters, the address-space map (VMMap's types), leak diffs, job limits, the tool guide"},
+    {"best-practices", L"best-practices.exe", "docs/best-practices.md",
+     "each rule as a do / don't pair with its measured consequence; measure, never guess"},
 };
 
 #define COURSE_LENGTH (sizeof course / sizeof course[0])
