@@ -13,12 +13,15 @@
  *   ```
  *
  * Every Markdown page in ROOT/docs is checked; each PAGE named (such as docs/heap.md) must also
- * hold at least one quote. Line endings are compared without their CR, so a checkout with CRLF
- * passes too. Exit 0 when every quote matches, 1 otherwise (each mismatch named on stderr),
- * 2 on a bad command line.
+ * hold at least one quote. Links to a line that name code, [`show_the_machine`](../demos/
+ * virtual-memory.c#L78), are checked too: that line of the file must contain the name, so a
+ * link cannot silently point at the wrong line after the code moves. Line endings are compared
+ * without their CR, so a checkout with CRLF passes too. Exit 0 when every quote matches, 1
+ * otherwise (each mismatch named on stderr), 2 on a bad command line.
  *
  * SPDX-License-Identifier: MIT
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +131,77 @@ static void widen(const char *path, wchar_t *wide)
     wide[i] = L'\0';
 }
 
+/* Longest code name a link may carry. */
+#define LINK_NAME_MAX 128
+
+/* Checks each link of the form [`NAME`](../PATH#Ln...) (or [`NAME()`]) on one line of a page:
+ * line n of ROOT/PATH must contain NAME. Adds mismatches to *failures. */
+static void check_links(const wchar_t *root, const wchar_t *page, size_t line_number,
+                        const char *line, unsigned *failures)
+{
+    const char *at = line;
+    const char *name = NULL;
+    const char *after = NULL;
+    const char *hash = NULL;
+    const char *close = NULL;
+    char name_copy[LINK_NAME_MAX];
+    char path[QUOTE_PATH_MAX];
+    wchar_t wide_path[QUOTE_PATH_MAX];
+    wchar_t source_path[MAX_PATH];
+    text_file_t source;
+    unsigned long target = 0;
+    size_t length = 0;
+
+    for (;;) {
+        at = strstr(at, "[`");
+        if (at == NULL) {
+            return;
+        }
+        name = at + 2;
+        after = name;
+        while (isalnum((unsigned char)*after) || *after == '_') {
+            after++;
+        }
+        at = after;
+        length = (size_t)(after - name);
+        if (length == 0 || length >= LINK_NAME_MAX) {
+            continue;
+        }
+        if (after[0] == '(' && after[1] == ')') {
+            after += 2;
+        }
+        if (strncmp(after, "`](../", 6) != 0) {
+            continue;
+        }
+        after += 6;
+        hash = strchr(after, '#');
+        close = strchr(after, ')');
+        if (hash == NULL || close == NULL || hash > close || hash[1] != 'L' ||
+            (size_t)(hash - after) >= QUOTE_PATH_MAX) {
+            continue; /* a link to a whole file, or not to a line */
+        }
+        memcpy(name_copy, name, length);
+        name_copy[length] = '\0';
+        memcpy(path, after, (size_t)(hash - after));
+        path[hash - after] = '\0';
+        target = strtoul(hash + 2, NULL, 10);
+        widen(path, wide_path);
+        swprintf(source_path, MAX_PATH, L"%ls/%ls", root, wide_path);
+        if (!text_read(source_path, &source)) {
+            fprintf(stderr, "%ls:%zu: link to %s, which cannot be read\n", page, line_number, path);
+            (*failures)++;
+            continue;
+        }
+        if (target == 0 || target > source.count ||
+            strstr(source.lines[target - 1], name_copy) == NULL) {
+            fprintf(stderr, "%ls:%zu: link [%s] points at %s line %lu, which does not name it\n",
+                    page, line_number, name_copy, path, target);
+            (*failures)++;
+        }
+        text_free(&source);
+    }
+}
+
 /* Checks one page; returns the number of quotes found, and adds mismatches to *failures. */
 static unsigned check_page(const wchar_t *root, const wchar_t *page, unsigned *failures)
 {
@@ -152,6 +226,7 @@ static unsigned check_page(const wchar_t *root, const wchar_t *page, unsigned *f
         return 0;
     }
     for (line = 0; line < doc.count; line++) {
+        check_links(root, page, line + 1, doc.lines[line], failures);
         if (strncmp(doc.lines[line], QUOTE_MARKER, strlen(QUOTE_MARKER)) != 0) {
             continue;
         }
