@@ -86,32 +86,12 @@ typedef struct demo_config_s
     const wchar_t *mode; /* --child: run as a child mode; NULL = the lesson */
 } demo_config_t;
 
-/* A child's output. */
-typedef struct child_output_s
-{
-    char text[32768]; /* bench's JSON is about 15 KB */
-    size_t length;
-} child_output_t;
-
 /* ------------------------------------------------------------------------------------ */
 /* Helpers.                                                                             */
 /* ------------------------------------------------------------------------------------ */
 
-static void collect_output(void *context, const char *bytes, size_t length)
-{
-    child_output_t *output = (child_output_t *)context;
-    size_t room = sizeof output->text - 1 - output->length;
-
-    if (length > room) {
-        length = room;
-    }
-    memcpy(output->text + output->length, bytes, length);
-    output->length += length;
-    output->text[output->length] = '\0';
-}
-
 /* The child's output without its trailing line breaks, or "(nothing)". */
-static const char *trimmed(child_output_t *output)
+static const char *trimmed(wm_output_t *output)
 {
     while (output->length > 0 &&
            (output->text[output->length - 1] == '\n' || output->text[output->length - 1] == '\r')) {
@@ -122,7 +102,7 @@ static const char *trimmed(child_output_t *output)
 }
 
 /* Runs program (this one when NULL) with arguments, collecting its output and exit code. */
-static DWORD run_program(const wchar_t *sibling, const wchar_t *arguments, child_output_t *output,
+static DWORD run_program(const wchar_t *sibling, const wchar_t *arguments, wm_output_t *output,
                          DWORD *exit_code)
 {
     wchar_t path[MAX_PATH];
@@ -137,7 +117,7 @@ static DWORD run_program(const wchar_t *sibling, const wchar_t *arguments, child
     if (error != ERROR_SUCCESS) {
         return error;
     }
-    return wm_process_run(path, arguments, collect_output, output, exit_code);
+    return wm_process_run(path, arguments, wm_output_collect, output, exit_code);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -230,7 +210,7 @@ static void show_matching_free(wm_lesson_t *lesson, const wm_system_t *system)
     DWORD error = ERROR_SUCCESS;
     DWORD exit_code = 0;
     const char *said = NULL;
-    child_output_t output;
+    wm_output_t output;
 
     wm_step(lesson, "Free with the matching function",
             "Each allocator has its release: HeapAlloc / HeapFree on the same heap, "
@@ -763,7 +743,7 @@ static int run_bad_read_ptr_child(void)
 
 static void show_never_is_bad_read_ptr(wm_lesson_t *lesson, const wm_system_t *system)
 {
-    child_output_t output;
+    wm_output_t output;
     unsigned long before = 0;
     unsigned long after = 0;
     int bad = 0;
@@ -832,7 +812,7 @@ static unsigned count_of(const char *text, const char *needle)
 
 static void show_measure(wm_lesson_t *lesson)
 {
-    child_output_t output;
+    wm_output_t output;
     DWORD exit_code = 0;
     unsigned met = 0;
     unsigned not_met = 0;

@@ -86,30 +86,9 @@ typedef struct demo_config_s
     const wchar_t *mode; /* --child: run as one of the child modes; NULL = the lesson */
 } demo_config_t;
 
-/* Collects the first bytes of a child's output. */
-typedef struct child_output_s
-{
-    char text[TOOL_OUTPUT_BYTES];
-    size_t length;
-} child_output_t;
-
 /* ------------------------------------------------------------------------------------ */
 /* Shared helpers.                                                                      */
 /* ------------------------------------------------------------------------------------ */
-
-/* Appends the child's output (wm_output_fn), keeping what fits. */
-static void collect_output(void *context, const char *bytes, size_t length)
-{
-    child_output_t *output = (child_output_t *)context;
-    size_t room = sizeof output->text - 1 - output->length;
-
-    if (length > room) {
-        length = room;
-    }
-    memcpy(output->text + output->length, bytes, length);
-    output->length += length;
-    output->text[output->length] = '\0';
-}
 
 /* An error code as a value: "8 Not enough memory." (the text differs between Windows and
  * Wine; claims compare codes only). */
@@ -320,7 +299,7 @@ static void run_tool_on_ourselves(wm_lesson_t *lesson)
     wchar_t tool[MAX_PATH];
     wchar_t arguments[64];
     char expected[64];
-    child_output_t output;
+    wm_output_t output;
     DWORD pid = GetCurrentProcessId();
     DWORD exit_code = 0;
     DWORD error = ERROR_SUCCESS;
@@ -330,7 +309,7 @@ static void run_tool_on_ourselves(wm_lesson_t *lesson)
     if (error == ERROR_SUCCESS) {
         swprintf(arguments, sizeof arguments / sizeof arguments[0], L"--json --pid %lu",
                  (unsigned long)pid);
-        error = wm_process_run(tool, arguments, collect_output, &output, &exit_code);
+        error = wm_process_run(tool, arguments, wm_output_collect, &output, &exit_code);
     }
     wm_claim_success(lesson, "memory-map --pid (this process) --json, run as a child", error);
     if (error != ERROR_SUCCESS) {

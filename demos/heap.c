@@ -111,34 +111,13 @@ typedef struct demo_config_s
     const wchar_t *mode; /* --child: run as one of the child modes; NULL = the lesson */
 } demo_config_t;
 
-/* Collects a child's output for parsing. */
-typedef struct child_output_s
-{
-    char text[1024];
-    size_t length;
-} child_output_t;
-
 /* ------------------------------------------------------------------------------------ */
 /* Shared helpers.                                                                      */
 /* ------------------------------------------------------------------------------------ */
 
-/* Appends the child's output (wm_output_fn). */
-static void collect_output(void *context, const char *bytes, size_t length)
-{
-    child_output_t *output = (child_output_t *)context;
-    size_t room = sizeof output->text - 1 - output->length;
-
-    if (length > room) {
-        length = room;
-    }
-    memcpy(output->text + output->length, bytes, length);
-    output->length += length;
-    output->text[output->length] = '\0';
-}
-
 /* Turns the child's lines into one line for a note: each line break (CR LF in text mode)
  * becomes one space, and trailing breaks go. */
-static const char *one_line(child_output_t *output)
+static const char *one_line(wm_output_t *output)
 {
     size_t from = 0;
     size_t to = 0;
@@ -164,19 +143,13 @@ static const char *one_line(child_output_t *output)
 }
 
 /* Runs this program with --child=MODE, collecting its output and exit code. */
-static DWORD run_child(const wchar_t *mode, child_output_t *output, DWORD *exit_code)
+static DWORD run_child(const wchar_t *mode, wm_output_t *output, DWORD *exit_code)
 {
-    wchar_t self[MAX_PATH];
     wchar_t arguments[64];
-    DWORD error = ERROR_SUCCESS;
 
     memset(output, 0, sizeof *output);
-    error = wm_process_self_path(self, MAX_PATH);
-    if (error != ERROR_SUCCESS) {
-        return error;
-    }
     swprintf(arguments, sizeof arguments / sizeof arguments[0], L"--child=%ls", mode);
-    return wm_process_run(self, arguments, collect_output, output, exit_code);
+    return wm_process_run_self(arguments, wm_output_collect, output, exit_code);
 }
 
 /* The region VirtualQuery reports around address (state MEM_FREE if the query fails). */
@@ -675,7 +648,7 @@ cleanup:
 
 static void show_fixed_size_heap(wm_lesson_t *lesson)
 {
-    child_output_t output;
+    wm_output_t output;
     HANDLE heap = NULL;
     void *block = NULL;
     void *under = NULL;
@@ -984,7 +957,7 @@ static void show_destroy_releases_everything(wm_lesson_t *lesson)
 
 static void show_corruption_safely(wm_lesson_t *lesson)
 {
-    child_output_t output;
+    wm_output_t output;
     HANDLE process_heap = NULL;
     const char *line = NULL;
     const char *said = NULL;

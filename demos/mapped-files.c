@@ -74,13 +74,6 @@ static wchar_t temp_paths[TEMP_MAX][MAX_PATH];
 /* The exit code of the copy that is killed holding a temp file (step 1). */
 #define DIE_EXIT 3
 
-/* Collects a child's output. */
-typedef struct child_output_s
-{
-    char text[MAX_PATH * 3 + 16];
-    size_t length;
-} child_output_t;
-
 /* A temp file this lesson made: its path and the handle that keeps it alive. */
 typedef struct temp_file_s
 {
@@ -338,25 +331,10 @@ static int run_die_holding_temp(void)
     return WM_EXIT_FAILED;                           /* not reached */
 }
 
-/* Appends a child's output (wm_output_fn). */
-static void collect_output(void *context, const char *bytes, size_t length)
-{
-    child_output_t *output = (child_output_t *)context;
-    size_t room = sizeof output->text - 1 - output->length;
-
-    if (length > room) {
-        length = room;
-    }
-    memcpy(output->text + output->length, bytes, length);
-    output->length += length;
-    output->text[output->length] = '\0';
-}
-
 /* Runs a copy of this program that dies holding a mapped temp file; checks the file is gone. */
 static void show_temp_gone_after_a_crash(wm_lesson_t *lesson)
 {
-    child_output_t output;
-    wchar_t self[MAX_PATH];
+    wm_output_t output;
     wchar_t path[MAX_PATH];
     DWORD exit_code = 0;
     DWORD attributes = 0;
@@ -364,10 +342,7 @@ static void show_temp_gone_after_a_crash(wm_lesson_t *lesson)
     size_t length = 0;
 
     memset(&output, 0, sizeof output);
-    error = wm_process_self_path(self, MAX_PATH);
-    if (error == ERROR_SUCCESS) {
-        error = wm_process_run(self, L"--die-holding-temp", collect_output, &output, &exit_code);
-    }
+    error = wm_process_run_self(L"--die-holding-temp", wm_output_collect, &output, &exit_code);
     wm_claim_success(lesson, "Running a copy that maps a temp file and is killed", error);
     if (error != ERROR_SUCCESS) {
         return;

@@ -92,45 +92,18 @@ typedef struct demo_config_s
     const wchar_t *mode; /* --child: run as one of the child modes; NULL = the lesson */
 } demo_config_t;
 
-/* Collects a child's output. */
-typedef struct child_output_s
-{
-    char text[1024];
-    size_t length;
-} child_output_t;
-
 /* ------------------------------------------------------------------------------------ */
 /* Shared helpers.                                                                      */
 /* ------------------------------------------------------------------------------------ */
 
-/* Appends the child's output (wm_output_fn). */
-static void collect_output(void *context, const char *bytes, size_t length)
-{
-    child_output_t *output = (child_output_t *)context;
-    size_t room = sizeof output->text - 1 - output->length;
-
-    if (length > room) {
-        length = room;
-    }
-    memcpy(output->text + output->length, bytes, length);
-    output->length += length;
-    output->text[output->length] = '\0';
-}
-
 /* Runs this program with --child=MODE, collecting its output and exit code. */
-static DWORD run_child(const wchar_t *mode, child_output_t *output, DWORD *exit_code)
+static DWORD run_child(const wchar_t *mode, wm_output_t *output, DWORD *exit_code)
 {
-    wchar_t self[MAX_PATH];
     wchar_t arguments[64];
-    DWORD error = ERROR_SUCCESS;
 
     memset(output, 0, sizeof *output);
-    error = wm_process_self_path(self, MAX_PATH);
-    if (error != ERROR_SUCCESS) {
-        return error;
-    }
     swprintf(arguments, sizeof arguments / sizeof arguments[0], L"--child=%ls", mode);
-    return wm_process_run(self, arguments, collect_output, output, exit_code);
+    return wm_process_run_self(arguments, wm_output_collect, output, exit_code);
 }
 
 /* An error code as a value: "487 Attempt to access invalid address." (the text is the
@@ -480,7 +453,7 @@ static void show_virtual_protect(wm_lesson_t *lesson, const wm_system_t *system)
 {
     wm_readonly_t table;
     wm_probe_result_t result;
-    child_output_t output;
+    wm_output_t output;
     void *page = NULL;
     void *reserved = NULL;
     uint32_t *entries = NULL;
@@ -847,7 +820,7 @@ static void show_fenced_blocks(wm_lesson_t *lesson)
 
 static void show_stack_overflow(wm_lesson_t *lesson)
 {
-    child_output_t output;
+    wm_output_t output;
     ULONG guarantee = STACK_GUARANTEE;
     ULONG previous = 0;
     ULONG queried = 0;

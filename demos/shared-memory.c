@@ -71,18 +71,11 @@ typedef struct demo_config_s
     const wchar_t *reply; /* --reply: the child's channel back to the parent */
 } demo_config_t;
 
-/* Collects a child's output for parsing. */
-typedef struct child_output_s
-{
-    char text[1024];
-    size_t length;
-} child_output_t;
-
 /* A child run on a thread, so that the parent can talk to it while it runs. */
 typedef struct child_run_s
 {
     wchar_t arguments[3 * WM_SECTION_NAME_MAX + 64];
-    child_output_t output;
+    wm_output_t output;
     DWORD exit_code;
     DWORD error;
 } child_run_t;
@@ -91,30 +84,13 @@ typedef struct child_run_s
 /* Running a copy of this program.                                                      */
 /* ------------------------------------------------------------------------------------ */
 
-static void collect_output(void *context, const char *bytes, size_t length)
-{
-    child_output_t *output = (child_output_t *)context;
-    size_t room = sizeof output->text - 1 - output->length;
-
-    if (length > room) {
-        length = room;
-    }
-    memcpy(output->text + output->length, bytes, length);
-    output->length += length;
-    output->text[output->length] = '\0';
-}
-
 /* Runs this program with run->arguments and waits for it (a thread procedure). */
 static DWORD WINAPI run_child(void *context)
 {
     child_run_t *run = (child_run_t *)context;
-    wchar_t self[MAX_PATH];
 
-    run->error = wm_process_self_path(self, MAX_PATH);
-    if (run->error == ERROR_SUCCESS) {
-        run->error =
-            wm_process_run(self, run->arguments, collect_output, &run->output, &run->exit_code);
-    }
+    run->error =
+        wm_process_run_self(run->arguments, wm_output_collect, &run->output, &run->exit_code);
     return 0;
 }
 

@@ -64,13 +64,6 @@ typedef struct child_report_s
     unsigned long error;           /* 0, or why it could not allocate at the address */
 } child_report_t;
 
-/* Collects the child's output for parsing. */
-typedef struct child_output_s
-{
-    char text[1024];
-    size_t length;
-} child_output_t;
-
 /* ------------------------------------------------------------------------------------ */
 /* Step 1. The machine.                                                                 */
 /* ------------------------------------------------------------------------------------ */
@@ -218,20 +211,6 @@ static void show_the_address_space(wm_lesson_t *lesson, const wm_system_t *syste
 /* Step 3. Private address spaces.                                                      */
 /* ------------------------------------------------------------------------------------ */
 
-/* Appends the child's output (wm_output_fn). */
-static void collect_output(void *context, const char *bytes, size_t length)
-{
-    child_output_t *output = (child_output_t *)context;
-    size_t room = sizeof output->text - 1 - output->length;
-
-    if (length > room) {
-        length = room;
-    }
-    memcpy(output->text + output->length, bytes, length);
-    output->length += length;
-    output->text[output->length] = '\0';
-}
-
 /* Reads the child's "address=... first-read=... wrote=... read-back=... error=..." line. */
 static int parse_child_report(const char *text, child_report_t *report)
 {
@@ -269,9 +248,8 @@ static void show_private_address_spaces(wm_lesson_t *lesson, const wm_system_t *
 {
     volatile uint64_t *page = NULL;
     void *base = NULL;
-    wchar_t self[MAX_PATH];
     wchar_t arguments[64];
-    child_output_t output;
+    wm_output_t output;
     child_report_t report;
     uint64_t parent_value = PARENT_MARK | GetCurrentProcessId();
     DWORD child_exit = 0;
@@ -295,13 +273,10 @@ static void show_private_address_spaces(wm_lesson_t *lesson, const wm_system_t *
     wm_value_address(lesson, "the shared address", (uintptr_t)base);
     wm_value_hex(lesson, "parent wrote", parent_value, "0x9A9E... + parent's process ID");
 
-    error = wm_process_self_path(self, MAX_PATH);
-    if (error == ERROR_SUCCESS) {
-        swprintf(arguments, sizeof arguments / sizeof arguments[0], L"--child-at=%llu",
-                 (unsigned long long)(uintptr_t)base);
-        memset(&output, 0, sizeof output);
-        error = wm_process_run(self, arguments, collect_output, &output, &child_exit);
-    }
+    swprintf(arguments, sizeof arguments / sizeof arguments[0], L"--child-at=%llu",
+             (unsigned long long)(uintptr_t)base);
+    memset(&output, 0, sizeof output);
+    error = wm_process_run_self(arguments, wm_output_collect, &output, &child_exit);
     wm_claim_success(lesson, "Starting a copy of this program (CreateProcessW)", error);
     if (error == ERROR_SUCCESS) {
         reported = parse_child_report(output.text, &report);

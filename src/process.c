@@ -248,3 +248,32 @@ cleanup:
     free_block(heap, command_line, &error);
     return error;
 }
+
+void wm_output_collect(void *context, const char *bytes, size_t length)
+{
+    wm_output_t *output = (wm_output_t *)context;
+    size_t room = sizeof output->text - 1 - output->length;
+
+    if (length > room) {
+        length = room;
+    }
+    memcpy(output->text + output->length, bytes, length);
+    output->length += length;
+    output->text[output->length] = '\0';
+}
+
+DWORD wm_process_run_self(const wchar_t *arguments, wm_output_fn on_output, void *context,
+                          DWORD *exit_code)
+{
+    wchar_t self[MAX_PATH];
+    DWORD error = ERROR_SUCCESS;
+
+    if (exit_code == NULL) {
+        return ERROR_INVALID_PARAMETER;
+    }
+    error = wm_process_self_path(self, MAX_PATH);
+    if (error != ERROR_SUCCESS) {
+        return error;
+    }
+    return wm_process_run(self, arguments, on_output, context, exit_code);
+}

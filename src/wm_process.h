@@ -18,6 +18,21 @@
 /* Receives the child's standard output in chunks, as they arrive. */
 typedef void (*wm_output_fn)(void *context, const char *bytes, size_t length);
 
+/* Bytes of a child's output a wm_output_t keeps, NUL included: enough for the one-line
+ * reports of the demos' child modes and for bench --quick --json (about 15 KB). */
+#define WM_OUTPUT_MAX 32768
+
+/* A child's standard output, kept for parsing. Zero it before a run; wm_output_collect fills
+ * it. Output past WM_OUTPUT_MAX - 1 bytes is dropped; text is always NUL-terminated. */
+typedef struct wm_output_s
+{
+    char text[WM_OUTPUT_MAX]; /* what the child printed, as bytes */
+    size_t length;            /* bytes in text, NUL excluded */
+} wm_output_t;
+
+/* A wm_output_fn whose context is a wm_output_t: appends what fits. */
+void wm_output_collect(void *context, const char *bytes, size_t length);
+
 /*
  * Writes the full path of this program's .exe into path (capacity characters, NUL
  * included). ERROR_INSUFFICIENT_BUFFER if it does not fit.
@@ -29,6 +44,13 @@ DWORD wm_process_self_path(wchar_t *path, DWORD capacity);
  * wm_process_self_path, then file_name (for example L"virtual-memory.exe").
  */
 DWORD wm_process_sibling_path(const wchar_t *file_name, wchar_t *path, DWORD capacity);
+
+/*
+ * Runs this program's own .exe again with arguments (see wm_process_run): the demos run a
+ * copy of themselves in a hidden child mode for anything that could crash.
+ */
+DWORD wm_process_run_self(const wchar_t *arguments, wm_output_fn on_output, void *context,
+                          DWORD *exit_code);
 
 /*
  * Runs program (a full path) with arguments (may be NULL or empty; passed as written,

@@ -14,7 +14,7 @@
  *
  * Every Markdown page in ROOT/docs is checked; each PAGE named (such as docs/heap.md) must also
  * hold at least one quote. Links to a line that name code, [`show_the_machine`](../demos/
- * virtual-memory.c#L78), are checked too: that line of the file must contain the name, so a
+ * virtual-memory.c#L71), are checked too: that line of the file must contain the name, so a
  * link cannot silently point at the wrong line after the code moves. Line endings are compared
  * without their CR, so a checkout with CRLF passes too. Exit 0 when every quote matches, 1
  * otherwise (each mismatch named on stderr), 2 on a bad command line.

@@ -134,9 +134,43 @@ static void test_process_run_leaves_nothing_open_when_any_os_call_fails(void **s
     assert_true(succeeded);
 }
 
+static void test_output_collect_keeps_what_fits_and_stays_terminated(void **state)
+{
+    static wm_output_t output; /* 32 KiB: static, not on the test's stack */
+    static char big[WM_OUTPUT_MAX + 100];
+
+    (void)state;
+    memset(&output, 0, sizeof output);
+    wm_output_collect(&output, "ab", 2);
+    wm_output_collect(&output, "cd", 2);
+    assert_string_equal(output.text, "abcd");
+    assert_int_equal(output.length, 4);
+    memset(big, 'x', sizeof big);
+    wm_output_collect(&output, big, sizeof big);
+    assert_int_equal(output.length, WM_OUTPUT_MAX - 1);
+    assert_int_equal(output.text[WM_OUTPUT_MAX - 1], '\0');
+}
+
+static void test_process_run_self_reports_a_failed_path_lookup(void **state)
+{
+    DWORD exit_code = 0;
+    DWORD error = ERROR_SUCCESS;
+
+    (void)state;
+    assert_int_equal(wm_process_run_self(NULL, NULL, NULL, NULL), ERROR_INVALID_PARAMETER);
+    wm_os_fault_arm(1, WM_TEST_INJECTED_ERROR); /* GetModuleFileNameW */
+    error = wm_process_run_self(L"--help", NULL, NULL, &exit_code);
+    (void)wm_os_fault_disarm();
+    assert_string_equal(wm_os_fault_fired(), "GetModuleFileNameW");
+    assert_int_equal(error, WM_TEST_INJECTED_ERROR);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_output_collect_keeps_what_fits_and_stays_terminated),
+        cmocka_unit_test_teardown(test_process_run_self_reports_a_failed_path_lookup,
+                                  wm_test_teardown),
         cmocka_unit_test(test_process_run_collects_output_and_exit_code),
         cmocka_unit_test(test_process_run_collects_output_larger_than_one_read),
         cmocka_unit_test(test_process_run_of_a_missing_program_fails_with_file_not_found),
