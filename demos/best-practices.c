@@ -13,7 +13,8 @@
  *      with a size is refused; HeapFree on another heap's block, in a child process.
  *   3. Reserve big, commit as needed; choose the allocator by lifetime: a subsystem's heap
  *      or arena goes in one call.
- *   4. Avoid fragmentation: mixed sizes in one heap leave hundreds of holes; pooled, none.
+ *   4. Avoid fragmentation: mixed lifetimes in one heap leave holes between the live blocks;
+ *      pooled, only the pool's tail is free.
  *   5. Least privilege for pages: a sealed read-only table; a fence page after a buffer.
  *   6. Secrets: memory reused without wiping still holds the secret; SecureZeroMemory;
  *      VirtualLock.
@@ -351,6 +352,7 @@ static void show_fragmentation(wm_lesson_t *lesson)
     void *large_blocks[FRAGMENT_PAIRS];
     wm_heap_summary_t mixed_walk;
     wm_heap_summary_t pooled_walk;
+    char walk_reason[256];
     unsigned i = 0;
     DWORD error = ERROR_SUCCESS;
 
@@ -380,6 +382,7 @@ static void show_fragmentation(wm_lesson_t *lesson)
     if (error == ERROR_SUCCESS) {
         error = wm_heap_walk(mixed, &mixed_walk, NULL, NULL);
         wm_claim_success(lesson, "HeapWalk (mixed)", error);
+        wm_value_count(lesson, "mixed: live blocks listed", mixed_walk.busy_blocks, NULL);
         wm_value_count(lesson, "mixed: free blocks (holes)", mixed_walk.free_blocks, NULL);
         wm_value_bytes(lesson, "mixed: largest free block", mixed_walk.largest_free);
         wm_value_bytes(lesson, "mixed: free bytes", mixed_walk.free_bytes);
@@ -406,10 +409,21 @@ static void show_fragmentation(wm_lesson_t *lesson)
         error = wm_heap_walk(small_pool, &pooled_walk, NULL, NULL);
         wm_claim_success(lesson, "HeapWalk (the small pool)", error);
         wm_value_count(lesson, "pooled: free blocks (holes)", pooled_walk.free_blocks, NULL);
+        /* How many holes, and how big, is the heap manager's business, not documented: the
+         * numbers above are observations. What holds is that a HeapAlloc block never moves
+         * (HeapAlloc on Microsoft Learn), so the live small blocks keep the freed space
+         * apart, while the small pool freed nothing. */
         wm_claim(lesson,
-                 "Mixed, the freed large blocks stay as at least 250 separate holes; pooled, the "
-                 "small pool has at most a handful of free blocks (its tail).",
-                 mixed_walk.free_blocks >= FRAGMENT_PAIRS / 2 && pooled_walk.free_blocks <= 4);
+                 "Mixed, the freed large blocks stay behind as holes between the live small "
+                 "ones: more free blocks than in the small pool, which freed nothing.",
+                 mixed_walk.free_blocks > pooled_walk.free_blocks);
+        /* HeapWalk on Microsoft Learn: it enumerates the memory blocks in the heap. */
+        (void)snprintf(walk_reason, sizeof walk_reason,
+                       "HeapWalk listed %zu of the %u live blocks: it skips the blocks of the "
+                       "heap's later regions, so the holes above are undercounted.",
+                       (size_t)mixed_walk.busy_blocks, FRAGMENT_PAIRS);
+        wm_claim_windows(lesson, "HeapWalk listed every live block of the mixed heap.",
+                         mixed_walk.busy_blocks >= FRAGMENT_PAIRS, walk_reason);
     }
     if (small_pool != NULL) {
         error = wm_heap_destroy(small_pool);
@@ -571,11 +585,17 @@ static void show_secrets(wm_lesson_t *lesson, const wm_system_t *system)
         unlock_error = GetLastError();
     }
     wm_value_count(lesson, "second VirtualUnlock: error", unlock_error, NULL);
-    wm_claim_windows(lesson,
-                     "Unlocking a page that is not locked fails with ERROR_NOT_LOCKED (158).",
-                     !unlocked && unlock_error == ERROR_NOT_LOCKED,
-                     "Wine 8.0's VirtualUnlock returns TRUE for pages that are not locked "
-                     "(wine-fidelity row 48).");
+    if (!unlocked && unlock_error != ERROR_NOT_LOCKED) {
+        /* Neither Windows' answer nor the recorded deviation (docs/deviations.md). */
+        wm_claim(lesson, "Unlocking a page that is not locked fails with ERROR_NOT_LOCKED (158).",
+                 0);
+    } else {
+        wm_claim_windows(lesson,
+                         "Unlocking a page that is not locked fails with ERROR_NOT_LOCKED (158).",
+                         !unlocked,
+                         "VirtualUnlock returned TRUE for a page that was not locked "
+                         "(wine-fidelity row 48).");
+    }
     SecureZeroMemory(page, system->page_size);
     error = wm_vm_release(page);
     wm_claim_success(lesson, "VirtualFree (the key's page, wiped first)", error);
@@ -748,6 +768,7 @@ static void show_never_is_bad_read_ptr(wm_lesson_t *lesson, const wm_system_t *s
     unsigned long after = 0;
     int bad = 0;
     int parsed = 0;
+    int held = 0;
     const char *said = NULL;
     void *page = NULL;
     DWORD protect = 0;
@@ -768,14 +789,22 @@ static void show_never_is_bad_read_ptr(wm_lesson_t *lesson, const wm_system_t *s
         said = trimmed(&output);
         wm_note(lesson, "The child said: %s", said);
         wm_value_hex(lesson, "child exit code", exit_code, NULL);
-        wm_claim_windows(lesson,
-                         "don't: IsBadReadPtr reported the guard page and the guard was gone "
-                         "afterwards (PAGE_GUARD 0x100 cleared).",
-                         parsed == 3 && (before & PAGE_GUARD) != 0 && bad != 0 &&
-                             (after & PAGE_GUARD) == 0,
-                         "Wine 8.0's IsBadReadPtr lets the guard page's exception "
-                         "(STATUS_GUARD_PAGE_VIOLATION, 0x80000001) escape: the child died of it "
-                         "(its exit code above), which is worse still. Observed here.");
+        held = parsed == 3 && (before & PAGE_GUARD) != 0 && bad != 0 && (after & PAGE_GUARD) == 0;
+        if (!held && exit_code != (DWORD)STATUS_GUARD_PAGE_VIOLATION) {
+            /* Neither Windows' answer nor the recorded deviation (docs/deviations.md). */
+            wm_claim(lesson,
+                     "don't: IsBadReadPtr reported the guard page and the guard was gone "
+                     "afterwards (PAGE_GUARD 0x100 cleared).",
+                     0);
+        } else {
+            wm_claim_windows(lesson,
+                             "don't: IsBadReadPtr reported the guard page and the guard was gone "
+                             "afterwards (PAGE_GUARD 0x100 cleared).",
+                             held,
+                             "IsBadReadPtr let the guard page's exception "
+                             "(STATUS_GUARD_PAGE_VIOLATION, 0x80000001) escape: the child died "
+                             "of it (its exit code above), which is worse still.");
+        }
     }
     error = wm_vm_allocate(NULL, system->page_size, PAGE_READWRITE, &page);
     wm_claim_success(lesson, "A page to make a guard page", error);
