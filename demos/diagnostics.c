@@ -684,7 +684,7 @@ static void show_job_limit(wm_lesson_t *lesson)
     wm_value_bytes(lesson, "ProcessMemoryLimit read back", read_back.ProcessMemoryLimit);
     wm_claim_windows(lesson, "QueryInformationJobObject reads the 32 MiB limit back.",
                      done && read_back.ProcessMemoryLimit == JOB_LIMIT_BYTES,
-                     "Wine 8 accepts the limit but does not store it: it reads back as 0.");
+                     "the limit was accepted but not stored: it reads back as 0.");
 
     error = run_child_in_job(job, &exit_code);
     wm_claim_success(lesson, "the child, started suspended, put in the job, resumed", error);
@@ -694,8 +694,8 @@ static void show_job_limit(wm_lesson_t *lesson)
                          "The child's 64 MiB commit is refused with an error code, and the "
                          "child ends normally instead of crashing.",
                          exit_code != CHILD_ALLOCATED && exit_code < 0xC0000000u,
-                         "Wine 8 does not enforce JOB_OBJECT_LIMIT_PROCESS_MEMORY: the child's "
-                         "commit succeeded.");
+                         "JOB_OBJECT_LIMIT_PROCESS_MEMORY is not enforced: the child's commit "
+                         "succeeded.");
     }
     done = QueryInformationJobObject(job, JobObjectExtendedLimitInformation, &read_back,
                                      sizeof read_back, NULL);
