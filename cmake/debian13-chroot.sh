@@ -28,6 +28,9 @@ CHROOT=${WM_DEBIAN13_CHROOT:-/var/cache/winmem/debian13}
 SUITE=trixie
 # Written into the chroot when it is complete; a chroot made by another recipe is redone.
 READY_MARK=".winmem-ready"
+# Written into the .partial directory before debootstrap: only a directory holding one of
+# these two marks is ever removed, so a mistaken WM_DEBIAN13_CHROOT cannot delete anything else.
+PARTIAL_MARK=".winmem-partial"
 RECIPE="winmem debian13 chroot 1: debootstrap --variant=minbase $SUITE"
 TIMEOUT=${WM_DEBIAN13_TIMEOUT:-1800}
 INSIDE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -187,14 +190,18 @@ make_chroot() {
     log="$CHROOT.log"
     mirror=$(debian_mirror)
     ensure_debootstrap
-    # Whatever an interrupted earlier attempt left is redone from scratch; nothing may still
-    # be mounted inside it when it is removed.
+    # Whatever an interrupted earlier attempt (or an older recipe) left is redone from
+    # scratch; it must carry one of our marks, and nothing may still be mounted inside it.
     for dir in "$partial" "$CHROOT"; do
+        [ -e "$dir" ] || continue
+        [ -f "$dir/$READY_MARK" ] || [ -f "$dir/$PARTIAL_MARK" ] ||
+            die "$dir exists but was not made by winmem: remove it, or set WM_DEBIAN13_CHROOT"
         unmount_under "$dir"
         [ -z "$(mounts_under "$dir")" ] || die "$dir still has mounts inside; unmount them first"
         rm -rf --one-file-system "$dir"
     done
-    mkdir -p "$(dirname "$CHROOT")"
+    mkdir -p "$partial"
+    : >"$partial/$PARTIAL_MARK"
     say "creating the Debian 13 chroot in $CHROOT from $mirror (about two minutes; log: $log)"
     if ! timeout --kill-after=30 1200 debootstrap --variant=minbase "$SUITE" "$partial" \
         "$mirror" >"$log" 2>&1; then
@@ -206,6 +213,7 @@ make_chroot() {
     # Nothing installed inside may start a service.
     printf '#!/bin/sh\nexit 101\n' >"$partial/usr/sbin/policy-rc.d"
     chmod 755 "$partial/usr/sbin/policy-rc.d"
+    rm -f "$partial/$PARTIAL_MARK"
     printf '%s\n' "$RECIPE" >"$partial/$READY_MARK"
     mv "$partial" "$CHROOT"
 }
@@ -239,6 +247,8 @@ esac
 [ "$#" -gt 0 ] || set -- test
 
 mkdir -p "$(dirname "$CHROOT")"
+# The real path: /proc shows mounts and process roots with links resolved.
+CHROOT="$(cd "$(dirname "$CHROOT")" && pwd -P)/$(basename "$CHROOT")"
 # One run at a time: a second run would unmount the first one's /proc. Wait, but not forever.
 exec 9>"$CHROOT.lock"
 flock -w 1800 9 || die "another run holds $CHROOT.lock (waited 30 minutes)"
