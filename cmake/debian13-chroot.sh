@@ -166,6 +166,43 @@ mount_inside() {
     cp -L /etc/resolv.conf "$CHROOT/etc/resolv.conf"
 }
 
+# ---- Bounded commands ----
+
+# The one command running in the background, for the signal traps to end.
+child=""
+
+# bounded SECONDS CMD...: CMD, ended after SECONDS (0: no limit). It runs in the background
+# and the script waits for it, because a trap set for a signal runs at once during `wait` but
+# only after a foreground command ends: so INT, TERM or HUP sent to this script end CMD too
+# (timeout passes the signal on), then the EXIT trap unmounts. CMD reads the script's
+# standard input (fd 8: a background command's own is /dev/null). --foreground: CMD keeps
+# the terminal (Ctrl-C, --pause); what it leaves running after a timeout, the EXIT trap ends.
+bounded() {
+    limit=$1
+    shift
+    timeout --foreground --kill-after=30 "$limit" "$@" <&8 8<&- 9>&- &
+    child=$!
+    bounded_status=0
+    wait "$child" || bounded_status=$?
+    child=""
+    return "$bounded_status"
+}
+
+# on_signal STATUS: end the background command, then exit (the EXIT trap cleans up).
+# shellcheck disable=SC2317  # called from the traps
+on_signal() {
+    [ -z "$child" ] || kill -s TERM "$child" 2>/dev/null || true
+    [ -z "$child" ] || wait "$child" 2>/dev/null || true
+    exit "$1"
+}
+
+# cleanup: what every exit does once the lock is held: nothing left mounted or running.
+# shellcheck disable=SC2317  # called from the EXIT trap
+cleanup() {
+    unmount_under "$CHROOT.partial"
+    unmount_under "$CHROOT"
+}
+
 # ---- The chroot ----
 
 ensure_debootstrap() {
@@ -203,8 +240,8 @@ make_chroot() {
     mkdir -p "$partial"
     : >"$partial/$PARTIAL_MARK"
     say "creating the Debian 13 chroot in $CHROOT from $mirror (about two minutes; log: $log)"
-    if ! timeout --kill-after=30 1200 debootstrap --variant=minbase "$SUITE" "$partial" \
-        "$mirror" >"$log" 2>&1; then
+    if ! bounded 1200 debootstrap --variant=minbase "$SUITE" "$partial" "$mirror" \
+        >"$log" 2>&1; then
         tail -n 20 "$log" >&2
         unmount_under "$partial"
         die "debootstrap failed: see $log"
@@ -220,18 +257,16 @@ make_chroot() {
 
 # inside SECONDS CMD...: CMD in the chroot, in the repository, with a clean environment (the
 # host's PATH or WINEPREFIX mean nothing there), ended after SECONDS (0: no limit).
-# --foreground: CMD keeps the terminal (Ctrl-C, --pause); what it leaves running inside after
-# a timeout is ended by the EXIT trap.
 inside() {
     limit=$1
     shift
     # shellcheck disable=SC2016  # $0 and $@ are the inner shell's
-    timeout --foreground --kill-after=30 "$limit" \
+    bounded "$limit" \
         chroot "$CHROOT" /usr/bin/env -i HOME=/root PATH="$INSIDE_PATH" TERM="${TERM:-dumb}" \
         WM_BUILD_ROOT="$ROOT/build/debian13" \
         ${http_proxy:+"http_proxy=$http_proxy"} ${https_proxy:+"https_proxy=$https_proxy"} \
         ${no_proxy:+"no_proxy=$no_proxy"} \
-        /bin/sh -c 'cd "$0" && exec "$@"' "$ROOT" "$@" 9>&- # the lock stays out here
+        /bin/sh -c 'cd "$0" && exec "$@"' "$ROOT" "$@"
 }
 
 # ---- Main ----
@@ -250,17 +285,20 @@ mkdir -p "$(dirname "$CHROOT")"
 # The real path: /proc shows mounts and process roots with links resolved.
 CHROOT="$(cd "$(dirname "$CHROOT")" && pwd -P)/$(basename "$CHROOT")"
 # One run at a time: a second run would unmount the first one's /proc. Wait, but not forever.
+# (fd 9 holds the lock; the commands run here never inherit it.)
 exec 9>"$CHROOT.lock"
 flock -w 1800 9 || die "another run holds $CHROOT.lock (waited 30 minutes)"
+exec 8<&0 # the standard input the bounded commands read
+
+# From here on every exit, by error, signal or end, leaves nothing mounted or running.
+trap cleanup EXIT
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
+trap 'on_signal 129' HUP
 
 # A killed earlier run may have left its mounts: take them down before anything else.
 unmount_under "$CHROOT"
 chroot_ready || make_chroot
-
-trap 'unmount_under "$CHROOT"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
 mount_inside
 
 status=0
