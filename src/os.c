@@ -85,7 +85,8 @@ static PVOID WINAPI wm__MapViewOfFile3(HANDLE mapping, HANDLE process, PVOID add
             OpenFileMappingW, GetTokenInformation, ConvertSidToStringSidW,                         \
             ConvertStringSecurityDescriptorToSecurityDescriptorW, LocalFree, CreateMutexW,         \
             OpenMutexW, ReleaseMutex, CreateEventW, OpenEventW, SetEvent, OpenProcess,             \
-            GetMappedFileNameW, GetModuleFileNameExW, GetCurrentThreadStackLimits,                 \
+            GetMappedFileNameW, GetModuleFileNameExW, GetCurrentThreadStackLimits, PeekNamedPipe,  \
+            TerminateProcess, SetErrorMode,                                                        \
     }
 
 const wm_os_t wm__os_real = WM_OS_REAL_FUNCTIONS;
@@ -760,6 +761,29 @@ static void WINAPI fault_GetCurrentThreadStackLimits(PULONG_PTR low, PULONG_PTR 
     fault_next.GetCurrentThreadStackLimits(low, high);
 }
 
+static BOOL WINAPI fault_PeekNamedPipe(HANDLE pipe, LPVOID buffer, DWORD size, LPDWORD read,
+                                       LPDWORD available, LPDWORD left)
+{
+    if (wm__fault_fires("PeekNamedPipe")) {
+        return FALSE;
+    }
+    return fault_next.PeekNamedPipe(pipe, buffer, size, read, available, left);
+}
+
+static BOOL WINAPI fault_TerminateProcess(HANDLE process, UINT exit_code)
+{
+    if (wm__fault_fires("TerminateProcess")) {
+        return FALSE;
+    }
+    return fault_next.TerminateProcess(process, exit_code);
+}
+
+static UINT WINAPI fault_SetErrorMode(UINT mode)
+{
+    wm__fault_count(); /* SetErrorMode cannot fail */
+    return fault_next.SetErrorMode(mode);
+}
+
 static const wm_os_t wm__os_fault = {
     fault_VirtualAlloc,
     fault_VirtualFree,
@@ -838,6 +862,9 @@ static const wm_os_t wm__os_fault = {
     fault_GetMappedFileNameW,
     fault_GetModuleFileNameExW,
     fault_GetCurrentThreadStackLimits,
+    fault_PeekNamedPipe,
+    fault_TerminateProcess,
+    fault_SetErrorMode,
 };
 
 void wm_os_fault_arm(unsigned long nth, DWORD error)
