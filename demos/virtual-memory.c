@@ -196,7 +196,9 @@ static void show_the_address_space(wm_lesson_t *lesson, void *context)
             return;
         }
         totals.regions++;
-        totals.gaps += (uintptr_t)region.BaseAddress != expected;
+        if ((uintptr_t)region.BaseAddress != expected) {
+            totals.gaps++;
+        }
         if (region.State == MEM_FREE) {
             totals.free_bytes += region.RegionSize;
         } else if (region.State == MEM_RESERVE) {
@@ -426,9 +428,10 @@ static void show_virtual_is_not_physical(wm_lesson_t *lesson, void *context)
         return;
     }
 
-    base = VirtualAlloc(NULL,              /* anywhere: the system picks the address */
-                        size, MEM_RESERVE, /* address space only: no RAM, no commit charge */
-                        PAGE_NOACCESS);    /* nothing may touch it until it is committed */
+    base = VirtualAlloc(NULL,           /* anywhere: the system picks the address */
+                        size,           /* a multiple of the granularity */
+                        MEM_RESERVE,    /* address space only: no RAM, no commit charge */
+                        PAGE_NOACCESS); /* nothing may touch it until it is committed */
     if (!wm_require_win32(lesson, "VirtualAlloc(MEM_RESERVE)", base != NULL)) {
         return;
     }
