@@ -629,7 +629,13 @@ static DWORD run_child_in_job(HANDLE job, DWORD *exit_code)
         (void)TerminateProcess(child.hProcess, ERROR_CANCELLED);
         goto cleanup;
     }
-    waited = WaitForSingleObject(child.hProcess, INFINITE); /* it ends by itself */
+    /* It ends by itself; a child that does not is ended, never waited for for ever. */
+    waited = WaitForSingleObject(child.hProcess, WM_CHILD_TIME_LIMIT_MS);
+    if (waited == WAIT_TIMEOUT) {
+        (void)TerminateProcess(child.hProcess, WAIT_TIMEOUT);
+        error = ERROR_TIMEOUT;
+        goto cleanup;
+    }
     if (waited != WAIT_OBJECT_0) {
         error = GetLastError();
         goto cleanup;

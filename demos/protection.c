@@ -1057,7 +1057,7 @@ static void show_other_process(wm_lesson_t *lesson, const wm_system_t *system)
     }
     closed = TerminateProcess(child.hProcess, KILLED_EXIT_CODE);
     wm_claim(lesson, NULL, "TerminateProcess (the sleeping child) succeeded.", closed);
-    waited = WaitForSingleObject(child.hProcess, INFINITE); /* until it is gone */
+    waited = WaitForSingleObject(child.hProcess, WM_CHILD_TIME_LIMIT_MS); /* until it is gone */
     wm_claim(lesson, NULL, "The child ended.", waited == WAIT_OBJECT_0);
     closed = CloseHandle(child.hThread);
     wm_claim(lesson, NULL, "CloseHandle (the child's thread) succeeded.", closed);

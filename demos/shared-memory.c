@@ -105,7 +105,9 @@ static HANDLE start_child(child_run_t *run)
 /* Waits for the thread of start_child and closes it. */
 static DWORD finish_child(HANDLE thread)
 {
-    DWORD waited = WaitForSingleObject(thread, INFINITE);
+    /* The thread's own run is bounded (wm_process_run ends a child past its limit), so this
+     * wait is too: one limit more, for the thread itself. */
+    DWORD waited = WaitForSingleObject(thread, 2 * WM_CHILD_TIME_LIMIT_MS);
     DWORD error = waited == WAIT_OBJECT_0 ? ERROR_SUCCESS : GetLastError();
     BOOL closed = CloseHandle(thread);
 

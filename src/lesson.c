@@ -58,6 +58,10 @@ void wm_lesson_begin(wm_lesson_t *lesson, const char *name, const char *title, u
 {
     DWORD error = ERROR_SUCCESS;
 
+    /* A crash in a child this lesson starts (children inherit the mode) ends that child at
+     * once instead of opening Windows Error Reporting's dialog, which would block the
+     * lesson, and a ctest run, for ever (SetErrorMode, Microsoft Learn). */
+    (void)SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX);
     memset(lesson, 0, sizeof *lesson);
     lesson->name = name;
     lesson->title = title;
@@ -326,9 +330,7 @@ int wm_lesson_main(const wm_lesson_spec_t *spec, int argc, wchar_t **argv)
     size_t i = 0;
     int exit_code = WM_EXIT_OK;
 
-    /* A crash, in this process or a child it starts (children inherit the mode), ends the
-     * process at once instead of opening Windows Error Reporting's dialog, which would
-     * block the lesson and a ctest run for ever (SetErrorMode, Microsoft Learn). */
+    /* No crash dialogs, here or in a child mode (see wm_lesson_begin). */
     (void)SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX);
     wm_console_init();
     if (spec->option_count > WM_LESSON_OPTIONS_MAX) {
