@@ -1,5 +1,5 @@
 /*
- * test_protect.c - page protection: names, VirtualProtect's old value, the probe's outcome
+ * test_protection.c - page protection: names, VirtualProtect's old value, the probe's outcome
  * for each protection, guard pages, DEP, fenced blocks, read-only tables, and a probe that
  * never hides a fault that is not its own.
  *
