@@ -62,7 +62,7 @@ if [ "${1:-}" = "--one" ]; then
     fi
     # Pass 3: the C++ parse, for C4232 only.
     "$CLANG" "$@" -x c++ -std=c++17 -Wno-everything -Wglobal-constructors "$file" 2>&1 |
-        sed -n 's/^\([^ :]*:[0-9]*\):[0-9]*: warning: declaration requires a global constructor.*/\1: C4232 (MSVC \/W4): a dllimport function'"'"'s address in a static initialiser; point at a function defined here/p' \
+        sed -n 's/^\([^/ :][^ :]*:[0-9]*\):[0-9]*: warning: declaration requires a global constructor.*/\1: C4232 (MSVC \/W4): a dllimport function'"'"'s address in a static initialiser; point at a function defined here/p' \
             >"$errors"
     if [ -s "$errors" ]; then
         cat "$errors"
@@ -92,7 +92,8 @@ done
 cd "$ROOT"
 start=$(date +%s)
 jobs=$(nproc 2>/dev/null || echo 2)
-count=$(ls src/*.c demos/*.c tests/*.c | wc -l)
+count_files() { echo "$#"; }
+count=$(count_files src/*.c demos/*.c tests/*.c)
 failed=0
 # check_files INCLUDE_DIR FILE...: every FILE with INCLUDE_DIR's cmocka.h, $jobs at a time.
 check_files() {
@@ -106,7 +107,7 @@ check_files "$cmocka_include" src/*.c demos/*.c tests/*.c
 for dir in "$@"; do
     echo "msvc-check: the tests again, with $dir/cmocka.h"
     check_files "$dir" tests/*.c
-    count=$((count + $(ls tests/*.c | wc -l)))
+    count=$((count + $(count_files tests/*.c)))
 done
 if [ "$failed" -eq 0 ]; then
     echo "msvc-check: $count files clean ($(($(date +%s) - start)) s)"
