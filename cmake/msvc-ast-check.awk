@@ -9,7 +9,10 @@
 # int becomes a 64-bit pointer.
 #   C4244  a compound assignment (^=, +=, <<= ...) to a char or short: the operation is done
 #          in int and the result narrowed. Fix: x = (unsigned char)(x ^ y).
-#   C4244  an int-valued ?: narrowed to a char or short. Fix: cast the whole expression.
+#   C4244  any other int value narrowed to a char or short (c = x >> 24, c = b ? x : '?'),
+#          which clang lets pass when it can prove the value fits. Fix: cast the whole
+#          expression. A constant other than a plain literal ('a' + 1) is reported too,
+#          though MSVC accepts a constant that fits: cast it as well.
 #   C4312  a cast from a 32-bit integer (int, long, DWORD) to a pointer: (void *)1.
 #          Fix: (void *)(uintptr_t)1.
 #   C4334  a 32-bit shift (1 << n) implicitly widened to 64 bits. Fix: shift a 64-bit value.
@@ -96,19 +99,18 @@ function report(code, message) {
 
     # A check waiting for this node, the child of the line before.
     if (want != "") {
-        if (kind == "ParenExpr" && want != "shift-paren") {
+        if (kind == "ParenExpr" && (want == "shift" || want == "narrow")) {
             # look through one pair of parentheses
-            if (want == "shift") {
-                want = "shift-paren"
-            }
+            want = want "-paren"
         } else {
             if (want == "pointer" && thirty_two(type)) {
                 report("C4312", "cast from the 32-bit '" type "' to a pointer; cast through uintptr_t")
             } else if ((want == "shift" || want == "shift-paren") && kind == "BinaryOperator" &&
                        $0 ~ /'<<'/ && thirty_two(type)) {
                 report("C4334", "a 32-bit shift widened to 64 bits; shift a 64-bit value")
-            } else if (want == "narrow" && kind == "ConditionalOperator" && !narrow(type)) {
-                report("C4244", "an '" type "' ?: narrowed to '" want_type "'; cast the whole ?:")
+            } else if ((want == "narrow" || want == "narrow-paren") && !narrow(type) &&
+                       kind != "IntegerLiteral" && kind != "CharacterLiteral") {
+                report("C4244", "an '" type "' value narrowed to '" want_type "'; cast it")
             }
             want = ""
         }
