@@ -13,6 +13,8 @@
 #          which clang lets pass when it can prove the value fits. Fix: cast the whole
 #          expression. A constant other than a plain literal ('a' + 1) is reported too,
 #          though MSVC accepts a constant that fits: cast it as well.
+#   C4244  likewise a 64-bit value (SIZE_T, ULONGLONG) narrowed to 32 bits (DWORD, int) where
+#          clang proves it fits (d = size & 0xFFFF); sizeof and literals are not reported.
 #   C4312  a cast from a 32-bit integer (int, long, DWORD) to a pointer: (void *)1.
 #          Fix: (void *)(uintptr_t)1.
 #   C4334  a 32-bit shift (1 << n) implicitly widened to 64 bits. Fix: shift a 64-bit value.
@@ -99,7 +101,7 @@ function report(code, message) {
 
     # A check waiting for this node, the child of the line before.
     if (want != "") {
-        if (kind == "ParenExpr" && (want == "shift" || want == "narrow")) {
+        if (kind == "ParenExpr" && (want == "shift" || want == "narrow" || want == "to32")) {
             # look through one pair of parentheses
             want = want "-paren"
         } else {
@@ -108,6 +110,9 @@ function report(code, message) {
             } else if ((want == "shift" || want == "shift-paren") && kind == "BinaryOperator" &&
                        $0 ~ /'<<'/ && thirty_two(type)) {
                 report("C4334", "a 32-bit shift widened to 64 bits; shift a 64-bit value")
+            } else if ((want == "to32" || want == "to32-paren") && sixty_four(type) &&
+                       kind != "IntegerLiteral" && kind != "UnaryExprOrTypeTraitExpr") {
+                report("C4244", "a 64-bit '" type "' value narrowed to '" want_type "'; cast it")
             } else if ((want == "narrow" || want == "narrow-paren") && !narrow(type) &&
                        kind != "IntegerLiteral" && kind != "CharacterLiteral") {
                 report("C4244", "an '" type "' value narrowed to '" want_type "'; cast it")
@@ -127,6 +132,10 @@ function report(code, message) {
         want = "pointer"
     } else if (kind == "ImplicitCastExpr" && $0 ~ /<IntegralCast>/ && sixty_four(type)) {
         want = "shift"
+    } else if (kind == "ImplicitCastExpr" && $0 ~ /<IntegralCast>/ && thirty_two(type) &&
+               !narrow(type)) {
+        want = "to32"
+        want_type = type
     } else if (kind == "ImplicitCastExpr" && $0 ~ /<IntegralCast>/ && narrow(type)) {
         want = "narrow"
         want_type = type

@@ -16,9 +16,10 @@
 #    -Wshadow -Wunreachable-code: clang's nearest match to MSVC's level-4 warnings (C4244,
 #    C4267, C4245, C4389, C4018, C4100, C4189, C4456-C4459 for variables, C4702, C4152 ...).
 # 2. What -Wconversion lets through and MSVC does not, read from clang's AST by
-#    cmake/msvc-ast-check.awk: C4244 on `x ^= y` and on any int value narrowed to a char or
-#    short (clang stays quiet when it can prove the value fits, MSVC does not), C4312 on
-#    (void *)1, C4334 on a 32-bit shift widened to 64 bits, C4146.
+#    cmake/msvc-ast-check.awk: C4244 on `x ^= y`, on any int value narrowed to a char or
+#    short and any 64-bit value narrowed to 32 bits (clang stays quiet when it can prove the
+#    value fits, MSVC does not), C4312 on (void *)1, C4334 on a 32-bit shift widened to 64
+#    bits, C4146.
 # 3. C4232 (the address of a dllimport function in a static initialiser). Clang's C front
 #    end accepts it without a word, as MSVC's C compiler does apart from the warning; its C++
 #    front end in MSVC mode needs a run-time initialiser for it, which -Wglobal-constructors
