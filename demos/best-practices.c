@@ -150,7 +150,7 @@ static void show_last_error(wm_lesson_t *lesson, const wm_system_t *system)
     at_once = GetLastError();
     wm_value_hex(lesson, "VirtualFree returned", (uint64_t)released, "FALSE");
     wm_value_count(lesson, "GetLastError read at once", at_once, NULL);
-    wm_claim(lesson, "Read at once, the code is VirtualFree's: 87 (ERROR_INVALID_PARAMETER).",
+    wm_claim(lesson, NULL, "Read at once, the code is VirtualFree's: 87 (ERROR_INVALID_PARAMETER).",
              !released && at_once == ERROR_INVALID_PARAMETER);
 
     /* Don't: another call between the failure and the read. */
@@ -158,7 +158,7 @@ static void show_last_error(wm_lesson_t *lesson, const wm_system_t *system)
     attributes = GetFileAttributesW(MISSING_FILE);                /* "is there a log file?" */
     too_late = GetLastError();
     wm_value_count(lesson, "GetLastError read after a logging call", too_late, NULL);
-    wm_claim(lesson,
+    wm_claim(lesson, NULL,
              "Read after the logging call, the code is the logger's: 2 (ERROR_FILE_NOT_FOUND); "
              "VirtualFree's 87 is lost.",
              !released && attributes == INVALID_FILE_ATTRIBUTES &&
@@ -238,7 +238,8 @@ static void show_matching_free(wm_lesson_t *lesson, const wm_system_t *system)
         released = VirtualFree(base, system->page_size, MEM_RELEASE); /* don't: a size */
         release_error = GetLastError();
         wm_value_count(lesson, "VirtualFree(base, page, MEM_RELEASE) error", release_error, NULL);
-        wm_claim(lesson, "MEM_RELEASE with a non-zero size is refused with 87; nothing freed.",
+        wm_claim(lesson, NULL,
+                 "MEM_RELEASE with a non-zero size is refused with 87; nothing freed.",
                  !released && release_error == ERROR_INVALID_PARAMETER);
         error = wm_vm_release(base);
         wm_claim_success(lesson, "VirtualFree(base, 0, MEM_RELEASE): do", error);
@@ -251,7 +252,7 @@ static void show_matching_free(wm_lesson_t *lesson, const wm_system_t *system)
         wm_note(lesson, "The child said: %s", said);
         wm_value_hex(lesson, "child exit code", exit_code,
                      "0: HeapFree refused; 0xC0000374 or 0xC0000005: the child was ended");
-        wm_claim(lesson,
+        wm_claim(lesson, NULL,
                  "HeapFree on another heap's block did not free it: the call failed, or the "
                  "heap manager ended the process.",
                  exit_code != CHILD_WRONGLY_SUCCEEDED && exit_code != WM_EXIT_FAILED);
@@ -292,7 +293,7 @@ static void show_reserve_and_lifetime(wm_lesson_t *lesson, const wm_system_t *sy
         error = wm_vm_query_range(reserved, BIG_RESERVATION, &usage);
         reserved_committed = usage.committed;
         wm_value_bytes(lesson, "do: committed", reserved_committed);
-        wm_claim(lesson, "Reserved 256 MiB, only the three pages used are committed.",
+        wm_claim(lesson, NULL, "Reserved 256 MiB, only the three pages used are committed.",
                  error == ERROR_SUCCESS && reserved_committed == used_bytes);
         error = wm_vm_release(reserved);
         wm_claim_success(lesson, "VirtualFree (the reservation)", error);
@@ -302,7 +303,7 @@ static void show_reserve_and_lifetime(wm_lesson_t *lesson, const wm_system_t *sy
     if (error == ERROR_SUCCESS) {
         error = wm_vm_query_range(committed, BIG_RESERVATION, &usage);
         wm_value_bytes(lesson, "don't: committed", usage.committed);
-        wm_claim(lesson, "Committed up front, all 256 MiB count against the commit limit.",
+        wm_claim(lesson, NULL, "Committed up front, all 256 MiB count against the commit limit.",
                  error == ERROR_SUCCESS && usage.committed == BIG_RESERVATION);
         error = wm_vm_release(committed);
         wm_claim_success(lesson, "VirtualFree (the committed range)", error);
@@ -331,7 +332,7 @@ static void show_reserve_and_lifetime(wm_lesson_t *lesson, const wm_system_t *sy
         error = wm_arena_release(&arena);
         wm_claim_success(lesson, "One wm_arena_release frees all 500 blocks", error);
         error = wm_vm_query_range((const void *)arena_base, arena_reserved, &usage);
-        wm_claim(lesson, "VirtualQuery: the arena's whole range is MEM_FREE again.",
+        wm_claim(lesson, NULL, "VirtualQuery: the arena's whole range is MEM_FREE again.",
                  error == ERROR_SUCCESS && usage.free == arena_reserved);
     }
     wm_value_count(lesson, "release calls, subsystem heap or arena", 1, "calls");
@@ -406,7 +407,7 @@ static void show_fragmentation(wm_lesson_t *lesson)
         error = wm_heap_walk(small_pool, &pooled_walk, NULL, NULL);
         wm_claim_success(lesson, "HeapWalk (the small pool)", error);
         wm_value_count(lesson, "pooled: free blocks (holes)", pooled_walk.free_blocks, NULL);
-        wm_claim(lesson,
+        wm_claim(lesson, NULL,
                  "Mixed, the freed large blocks stay as at least 250 separate holes; pooled, the "
                  "small pool has at most a handful of free blocks (its tail).",
                  mixed_walk.free_blocks >= FRAGMENT_PAIRS / 2 && pooled_walk.free_blocks <= 4);
@@ -451,10 +452,11 @@ static void show_least_privilege(wm_lesson_t *lesson, const wm_system_t *system)
         error = wm_protect_query(table.base, &protect);
         wm_value_hex(lesson, "table protection", protect, "PAGE_READONLY is 0x02");
         error = wm_probe(WM_PROBE_WRITE, table.base, 7, &result);
-        wm_claim(lesson, "A later write to the sealed table is an access violation.",
+        wm_claim(lesson, NULL, "A later write to the sealed table is an access violation.",
                  error == ERROR_SUCCESS && result.outcome == WM_PROBE_ACCESS_VIOLATION);
         error = wm_probe(WM_PROBE_READ, table.base, 0, &result);
-        wm_claim(lesson, "Reading it still works, and finds the value written before sealing.",
+        wm_claim(lesson, NULL,
+                 "Reading it still works, and finds the value written before sealing.",
                  error == ERROR_SUCCESS && result.outcome == WM_PROBE_DONE && result.value == 42);
         error = wm_readonly_destroy(&table);
         wm_claim_success(lesson, "Releasing the table", error);
@@ -466,7 +468,8 @@ static void show_least_privilege(wm_lesson_t *lesson, const wm_system_t *system)
         wm_value_address(lesson, "first byte past the buffer",
                          (uintptr_t)(fence.block + FENCED_SIZE));
         wm_value_address(lesson, "fault address", result.fault_address);
-        wm_claim(lesson, "An off-by-one write faults at exactly the first byte past the buffer.",
+        wm_claim(lesson, NULL,
+                 "An off-by-one write faults at exactly the first byte past the buffer.",
                  error == ERROR_SUCCESS && result.outcome == WM_PROBE_ACCESS_VIOLATION &&
                      result.fault_address == (uintptr_t)(fence.block + FENCED_SIZE));
         error = wm_fence_release(&fence);
@@ -531,7 +534,7 @@ static void show_secrets(wm_lesson_t *lesson, const wm_system_t *system)
     if (error == ERROR_SUCCESS) {
         still_there = memcmp(again, SECRET, sizeof SECRET) == 0;
         wm_value_text(lesson, "don't: the next owner reads", still_there ? SECRET : "(other)");
-        wm_claim(lesson, "Not wiped, the secret is still there for the next owner.",
+        wm_claim(lesson, NULL, "Not wiped, the secret is still there for the next owner.",
                  again == first && still_there);
         SecureZeroMemory(again, SECRET_BLOCK); /* do: wipe before letting go */
         error = wm_arena_reset(&arena, 1 /* keep the pages */);
@@ -540,7 +543,7 @@ static void show_secrets(wm_lesson_t *lesson, const wm_system_t *system)
         error = wm_arena_alloc(&arena, SECRET_BLOCK, 16 /* malloc's alignment */, &block);
     }
     if (error == ERROR_SUCCESS) {
-        wm_claim(lesson, "Wiped with SecureZeroMemory first, the next owner reads zeros.",
+        wm_claim(lesson, NULL, "Wiped with SecureZeroMemory first, the next owner reads zeros.",
                  all_zero((const unsigned char *)block, SECRET_BLOCK));
     }
     error = wm_arena_release(&arena);
@@ -571,7 +574,7 @@ static void show_secrets(wm_lesson_t *lesson, const wm_system_t *system)
         unlock_error = GetLastError();
     }
     wm_value_count(lesson, "second VirtualUnlock: error", unlock_error, NULL);
-    wm_claim_windows(lesson,
+    wm_claim_windows(lesson, NULL,
                      "Unlocking a page that is not locked fails with ERROR_NOT_LOCKED (158).",
                      !unlocked && unlock_error == ERROR_NOT_LOCKED,
                      "Wine 8.0's VirtualUnlock returns TRUE for pages that are not locked "
@@ -692,18 +695,18 @@ static void show_views(wm_lesson_t *lesson, const wm_system_t *system)
         wm_claim_success(lesson, "do: sliding views", error);
         wm_value_bytes(lesson, "do: address space of the largest view", tally.largest);
         wm_value_count(lesson, "views mapped one after another", tally.views, NULL);
-        wm_claim(lesson, "The sliding views read the same bytes (the same checksum).",
+        wm_claim(lesson, NULL, "The sliding views read the same bytes (the same checksum).",
                  error == ERROR_SUCCESS && tally.checksum == whole);
-        wm_claim(lesson, "No sliding view was larger than 256 KiB: 1/16 of the address space.",
-                 tally.largest <= view_size &&
-                     tally.views == MAP_FILE_GRANULES / MAP_VIEW_GRANULES);
+        wm_claim(
+            lesson, NULL, "No sliding view was larger than 256 KiB: 1/16 of the address space.",
+            tally.largest <= view_size && tally.views == MAP_FILE_GRANULES / MAP_VIEW_GRANULES);
     }
     error = wm_map_file_close(&mapped);
     wm_claim_success(lesson, "Closing the mapping and its file handle", error);
     if (file != INVALID_HANDLE_VALUE) {
         closed = CloseHandle(file); /* deletes the file: FILE_FLAG_DELETE_ON_CLOSE */
         attributes = GetFileAttributesW(path);
-        wm_claim(lesson, "Closing the last handle deletes the temp file.",
+        wm_claim(lesson, NULL, "Closing the last handle deletes the temp file.",
                  closed && attributes == INVALID_FILE_ATTRIBUTES);
     }
 }
@@ -768,7 +771,7 @@ static void show_never_is_bad_read_ptr(wm_lesson_t *lesson, const wm_system_t *s
         said = trimmed(&output);
         wm_note(lesson, "The child said: %s", said);
         wm_value_hex(lesson, "child exit code", exit_code, NULL);
-        wm_claim_windows(lesson,
+        wm_claim_windows(lesson, NULL,
                          "don't: IsBadReadPtr reported the guard page and the guard was gone "
                          "afterwards (PAGE_GUARD 0x100 cleared).",
                          parsed == 3 && (before & PAGE_GUARD) != 0 && bad != 0 &&
@@ -787,7 +790,7 @@ static void show_never_is_bad_read_ptr(wm_lesson_t *lesson, const wm_system_t *s
             error = wm_protect_query(page, &protect); /* a second look changes nothing */
         }
         wm_value_hex(lesson, "do: VirtualQuery twice, protection", protect, "0x104: guard kept");
-        wm_claim(lesson, "VirtualQuery looks without touching: the guard is still armed.",
+        wm_claim(lesson, NULL, "VirtualQuery looks without touching: the guard is still armed.",
                  error == ERROR_SUCCESS && (protect & PAGE_GUARD) != 0);
         error = wm_vm_release(page);
         wm_claim_success(lesson, "VirtualFree", error);
@@ -832,7 +835,8 @@ static void show_measure(wm_lesson_t *lesson)
         wm_value_count(lesson, "targets met here", met, NULL);
         wm_value_count(lesson, "targets not met here", not_met, NULL);
         wm_note(lesson, "Which ones, and by how much: run bench (docs/benchmarks.md).");
-        wm_claim(lesson, "The benchmark ran and reported a verdict for each of its four targets.",
+        wm_claim(lesson, NULL,
+                 "The benchmark ran and reported a verdict for each of its four targets.",
                  exit_code == 0 && met + not_met == BENCH_TARGETS);
     }
 }

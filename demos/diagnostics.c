@@ -193,24 +193,28 @@ static void show_counters(wm_lesson_t *lesson, const wm_system_t *system)
     block = NULL;
     error = wm_process_counters(GetCurrentProcess(), &freed);
     read_all = read_all && error == ERROR_SUCCESS;
-    wm_claim(lesson, "GetProcessMemoryInfo and GetPerformanceInfo answered every time.", read_all);
+    wm_claim(lesson, NULL, "GetProcessMemoryInfo and GetPerformanceInfo answered every time.",
+             read_all);
 
     value_counters(lesson, "before", &before);
     value_counters(lesson, "committed", &committed);
     value_counters(lesson, "touched", &touched);
     value_counters(lesson, "freed", &freed);
-    wm_claim(lesson,
+    wm_claim(lesson, NULL,
              "Touching the committed pages grows the working set by about the bytes touched.",
              touched.working_set >= committed.working_set &&
                  touched.working_set - committed.working_set >=
                      (SIZE_T)COUNTED_BYTES / 100u * RESIDENT_SHARE_PERCENT);
-    wm_claim_windows(lesson, "Committing 64 MiB raises private bytes by 64 MiB, before any touch.",
+    wm_claim_windows(lesson, NULL,
+                     "Committing 64 MiB raises private bytes by 64 MiB, before any touch.",
                      committed.private_bytes >= before.private_bytes + COUNTED_BYTES,
                      "Wine reports PrivateUsage as 0 always (wine-fidelity.md row 96).");
-    wm_claim_windows(lesson, "Touching each page costs a page fault: faults rose by the pages.",
+    wm_claim_windows(lesson, NULL,
+                     "Touching each page costs a page fault: faults rose by the pages.",
                      touched.page_faults >= committed.page_faults + (DWORD)touched_pages,
                      "Wine reports PageFaultCount as 0 always (wine-fidelity.md row 96).");
-    wm_claim_windows(lesson, "Freeing gives the commit charge back: private bytes fall by 64 MiB.",
+    wm_claim_windows(lesson, NULL,
+                     "Freeing gives the commit charge back: private bytes fall by 64 MiB.",
                      touched.private_bytes >= COUNTED_BYTES &&
                          freed.private_bytes <= touched.private_bytes - COUNTED_BYTES,
                      "Wine reports PrivateUsage as 0 always (wine-fidelity.md row 96).");
@@ -218,11 +222,12 @@ static void show_counters(wm_lesson_t *lesson, const wm_system_t *system)
     wm_value_bytes(lesson, "system commit charge before", system_before.commit_total);
     wm_value_bytes(lesson, "system commit charge, committed", system_committed.commit_total);
     wm_value_bytes(lesson, "system commit limit", system_committed.commit_limit);
-    wm_claim(lesson, "GetPerformanceInfo reports a commit limit and the system's page size.",
+    wm_claim(lesson, NULL, "GetPerformanceInfo reports a commit limit and the system's page size.",
              system_committed.commit_limit > 0 && system_committed.page_size == system->page_size);
     /* Other processes commit and free meanwhile, so this is a claim about a busy system's
      * total: it holds unless something else freed over 64 MiB in the same moment. */
-    wm_claim_windows(lesson, "The system's commit charge rose by about 64 MiB at commit time.",
+    wm_claim_windows(lesson, NULL,
+                     "The system's commit charge rose by about 64 MiB at commit time.",
                      system_committed.commit_total + COUNTED_BYTES / 2 >=
                          system_before.commit_total + COUNTED_BYTES,
                      "Wine's commit charge comes from Linux's memory statistics, which see "
@@ -240,14 +245,15 @@ static void show_counters(wm_lesson_t *lesson, const wm_system_t *system)
         wm_value_count(lesson, "first page Valid (resident)", (uint64_t)pages[0].valid, NULL);
         wm_value_hex(lesson, "first page Win32Protection", pages[0].protection,
                      wm_protect_name(pages[0].protection));
-        wm_claim(lesson, "A touched page is Valid in the working set, PAGE_READWRITE, private.",
+        wm_claim(lesson, NULL,
+                 "A touched page is Valid in the working set, PAGE_READWRITE, private.",
                  pages[0].valid && pages[0].protection == PAGE_READWRITE && !pages[0].shared);
     }
     wm_claim_success(lesson, "EmptyWorkingSet", empty_error);
     if (ws_error == ERROR_SUCCESS && empty_error == ERROR_SUCCESS) {
         wm_value_count(lesson, "first page Valid after EmptyWorkingSet", (uint64_t)pages[1].valid,
                        NULL);
-        wm_claim_windows(lesson, "EmptyWorkingSet trims the page: it is no longer Valid.",
+        wm_claim_windows(lesson, NULL, "EmptyWorkingSet trims the page: it is no longer Valid.",
                          !pages[1].valid,
                          "Wine never trims a working set: EmptyWorkingSet returns TRUE and "
                          "does nothing (wine-fidelity.md rows 50 and 98).");
@@ -262,7 +268,7 @@ static void show_counters(wm_lesson_t *lesson, const wm_system_t *system)
     error = listed ? ERROR_SUCCESS : GetLastError();
     value_error(lesson, "QueryWorkingSet with room for no entry", error);
     wm_value_count(lesson, "entries it says it needs", too_small.NumberOfEntries, "pages");
-    wm_claim_windows(lesson,
+    wm_claim_windows(lesson, NULL,
                      "QueryWorkingSet with too small a buffer fails with ERROR_BAD_LENGTH and "
                      "says how many entries it needs.",
                      !listed && error == ERROR_BAD_LENGTH && too_small.NumberOfEntries > 0,
@@ -317,7 +323,7 @@ static void run_tool_on_ourselves(wm_lesson_t *lesson)
     }
     snprintf(expected, sizeof expected, "\"pid\":%lu,", (unsigned long)pid);
     wm_value_count(lesson, "memory-map exit code", exit_code, NULL);
-    wm_claim(lesson,
+    wm_claim(lesson, NULL,
              "memory-map opened this process by its PID (query and read rights only) and "
              "mapped it.",
              exit_code == WM_EXIT_OK && strstr(output.text, expected) != NULL);
@@ -366,24 +372,24 @@ static void show_map(wm_lesson_t *lesson)
     }
     wm_value_count(lesson, "regions", map.count, NULL);
     wm_value_bytes(lesson, "largest free block", map.largest_free);
-    wm_claim(lesson, "The types add up to the whole application address range.",
+    wm_claim(lesson, NULL, "The types add up to the whole application address range.",
              sum == (ULONGLONG)(map.end - map.start));
 
     exe_module = GetModuleHandleW(NULL);                 /* this .exe; no reference taken */
     kernel32_module = GetModuleHandleW(L"kernel32.dll"); /* loaded in every process */
     exe = show_region(lesson, &map, "this .exe", exe_module);
-    wm_claim(lesson, "The executable is an Image, named by its path.",
+    wm_claim(lesson, NULL, "The executable is an Image, named by its path.",
              exe != NULL && exe->type == WM_MAP_IMAGE && strstr(exe->name, "diagnostics") != NULL);
     kernel32 = show_region(lesson, &map, "kernel32.dll", kernel32_module);
-    wm_claim(lesson, "kernel32.dll is an Image too.",
+    wm_claim(lesson, NULL, "kernel32.dll is an Image too.",
              kernel32 != NULL && kernel32->type == WM_MAP_IMAGE);
     error = wm_heap_process(&process_heap);
     wm_claim_success(lesson, "GetProcessHeap", error);
     heap = show_region(lesson, &map, "the process heap", process_heap);
-    wm_claim(lesson, "The process heap's memory is typed Heap.",
+    wm_claim(lesson, NULL, "The process heap's memory is typed Heap.",
              heap != NULL && heap->type == WM_MAP_HEAP);
     stack = show_region(lesson, &map, "this thread's stack", &local);
-    wm_claim(lesson, "A local variable lives in a region typed Stack.",
+    wm_claim(lesson, NULL, "A local variable lives in a region typed Stack.",
              stack != NULL && stack->type == WM_MAP_STACK);
 
     /* GetMappedFileNameW names the file behind any mapped address, the .exe's image too, in
@@ -396,7 +402,7 @@ static void show_map(wm_lesson_t *lesson)
         (void)wm_utf8_from_wide(device_name, device_utf8, sizeof device_utf8);
         wm_value_text(lesson, "GetMappedFileNameW (this .exe)", device_utf8);
     }
-    wm_claim_windows(lesson,
+    wm_claim_windows(lesson, NULL,
                      "GetMappedFileNameW gives the device form, \\Device\\HarddiskVolumeN\\..., "
                      "not a drive letter.",
                      length > 0 && wcsncmp(device_name, L"\\Device\\", 8) == 0,
@@ -522,7 +528,7 @@ static void show_leaks(wm_lesson_t *lesson)
         wm_value_bytes(lesson, name, appeared.blocks[index].size);
         appeared_bytes += appeared.blocks[index].size;
     }
-    wm_claim(lesson, "The heap diff lists exactly the two forgotten blocks, 1048 bytes.",
+    wm_claim(lesson, NULL, "The heap diff lists exactly the two forgotten blocks, 1048 bytes.",
              error == ERROR_SUCCESS && appeared.count == LEAKED_BLOCKS &&
                  appeared_bytes == LEAKED_BYTES);
     (void)wm_heap_snapshot_free(&appeared); /* zeroed snapshots are fine too */
@@ -550,7 +556,7 @@ static void show_leaks(wm_lesson_t *lesson)
     wm_value_address(lesson, "leaked VirtualAlloc region", (uintptr_t)leaked_region);
     wm_value_count(lesson, "regions that appeared", search.appeared, NULL);
     wm_value_count(lesson, "other changes (heaps growing, threads ending)", search.other, NULL);
-    wm_claim(lesson, "The map diff shows the leaked 256 KiB region, as Private Data.",
+    wm_claim(lesson, NULL, "The map diff shows the leaked 256 KiB region, as Private Data.",
              search.found);
     error = wm_map_free(&map_after);
     wm_claim_success(lesson, "wm_map_free (after)", error);
@@ -623,7 +629,13 @@ static DWORD run_child_in_job(HANDLE job, DWORD *exit_code)
         (void)TerminateProcess(child.hProcess, ERROR_CANCELLED);
         goto cleanup;
     }
-    waited = WaitForSingleObject(child.hProcess, INFINITE); /* it ends by itself */
+    /* It ends by itself; a child that does not is ended, never waited for for ever. */
+    waited = WaitForSingleObject(child.hProcess, WM_CHILD_TIME_LIMIT_MS);
+    if (waited == WAIT_TIMEOUT) {
+        (void)TerminateProcess(child.hProcess, WAIT_TIMEOUT);
+        error = ERROR_TIMEOUT;
+        goto cleanup;
+    }
     if (waited != WAIT_OBJECT_0) {
         error = GetLastError();
         goto cleanup;
@@ -662,7 +674,7 @@ static void show_job_limit(wm_lesson_t *lesson)
             "puts it in a job limited to 32 MiB, and lets it ask for 64 MiB.");
 
     job = CreateJobObjectW(NULL, NULL); /* default security, unnamed */
-    wm_claim(lesson, "CreateJobObjectW succeeded.", job != NULL);
+    wm_claim(lesson, NULL, "CreateJobObjectW succeeded.", job != NULL);
     if (job == NULL) {
         return;
     }
@@ -682,7 +694,7 @@ static void show_job_limit(wm_lesson_t *lesson)
     done = QueryInformationJobObject(job, JobObjectExtendedLimitInformation, &read_back,
                                      sizeof read_back, NULL); /* no length wanted */
     wm_value_bytes(lesson, "ProcessMemoryLimit read back", read_back.ProcessMemoryLimit);
-    wm_claim_windows(lesson, "QueryInformationJobObject reads the 32 MiB limit back.",
+    wm_claim_windows(lesson, NULL, "QueryInformationJobObject reads the 32 MiB limit back.",
                      done && read_back.ProcessMemoryLimit == JOB_LIMIT_BYTES,
                      "Wine 8 accepts the limit but does not store it: it reads back as 0.");
 
@@ -690,7 +702,7 @@ static void show_job_limit(wm_lesson_t *lesson)
     wm_claim_success(lesson, "the child, started suspended, put in the job, resumed", error);
     if (error == ERROR_SUCCESS) {
         value_error(lesson, "the child's VirtualAlloc(64 MiB) result", exit_code);
-        wm_claim_windows(lesson,
+        wm_claim_windows(lesson, NULL,
                          "The child's 64 MiB commit is refused with an error code, and the "
                          "child ends normally instead of crashing.",
                          exit_code != CHILD_ALLOCATED && exit_code < 0xC0000000u,
@@ -703,7 +715,7 @@ static void show_job_limit(wm_lesson_t *lesson)
         wm_value_bytes(lesson, "PeakProcessMemoryUsed", read_back.PeakProcessMemoryUsed);
     }
     done = CloseHandle(job);
-    wm_claim(lesson, "CloseHandle (the job) succeeded.", done);
+    wm_claim(lesson, NULL, "CloseHandle (the job) succeeded.", done);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -792,11 +804,11 @@ static void show_tool_guide(wm_lesson_t *lesson)
         /* Since Windows 7 both fields hold the commit charge ("PROCESS_MEMORY_COUNTERS_EX"
          * on Microsoft Learn): Performance Monitor's Private Bytes and Task Manager's
          * Commit size are one number. */
-        wm_claim_windows(lesson, "Private Bytes and Commit size are the same number, and not zero.",
-                         counters.private_bytes == counters.pagefile_usage &&
-                             counters.private_bytes > 0,
-                         "Wine reports PrivateUsage as 0 and PagefileUsage as resident memory "
-                         "(wine-fidelity.md row 96).");
+        wm_claim_windows(
+            lesson, NULL, "Private Bytes and Commit size are the same number, and not zero.",
+            counters.private_bytes == counters.pagefile_usage && counters.private_bytes > 0,
+            "Wine reports PrivateUsage as 0 and PagefileUsage as resident memory "
+            "(wine-fidelity.md row 96).");
     }
 }
 

@@ -413,7 +413,7 @@ static void show_truth_table(wm_lesson_t *lesson, const wm_system_t *system)
         wm_value_text(lesson, name, line);
         snprintf(claim, sizeof claim, "%s: every access behaves as Microsoft documents%s.", name,
                  truth_table[row].read_undocumented ? " (the read aside)" : "");
-        wm_claim(lesson, claim, all_match);
+        wm_claim(lesson, NULL, claim, all_match);
         if (truth_table[row].read_undocumented) {
             wm_note(lesson,
                     "PAGE_EXECUTE read: %s. The name says execute-only, but Memory Protection "
@@ -427,7 +427,7 @@ static void show_truth_table(wm_lesson_t *lesson, const wm_system_t *system)
     written_protect = writecopy_after_write(system, &error);
     wm_claim_success(lesson, "A write to a fresh copy-on-write view", error);
     value_protect(lesson, "the view's page after the write", written_protect);
-    wm_claim_windows(lesson,
+    wm_claim_windows(lesson, NULL,
                      "After the write the page is a private copy: PAGE_READWRITE, no longer "
                      "PAGE_WRITECOPY.",
                      written_protect == PAGE_READWRITE,
@@ -486,9 +486,9 @@ static void show_virtual_protect(wm_lesson_t *lesson, const wm_system_t *system)
     error = wm_protect_change(page, system->page_size, first_old, &second_old);
     wm_claim_success(lesson, "VirtualProtect(the old value)", error);
     value_protect(lesson, "old protection returned by the restore", second_old);
-    wm_claim(lesson, "The change returned PAGE_READWRITE and the page became PAGE_READONLY.",
+    wm_claim(lesson, NULL, "The change returned PAGE_READWRITE and the page became PAGE_READONLY.",
              first_old == PAGE_READWRITE && now == PAGE_READONLY);
-    wm_claim(lesson, "Restoring with the old value returned PAGE_READONLY: a round trip.",
+    wm_claim(lesson, NULL, "Restoring with the old value returned PAGE_READONLY: a round trip.",
              second_old == PAGE_READONLY);
     error = wm_vm_release(page);
     wm_claim_success(lesson, "VirtualFree(MEM_RELEASE)", error);
@@ -498,7 +498,7 @@ static void show_virtual_protect(wm_lesson_t *lesson, const wm_system_t *system)
     if (error == ERROR_SUCCESS) {
         reserved_error = wm_protect_change(reserved, system->page_size, PAGE_READONLY, &first_old);
         value_error(lesson, "VirtualProtect on a reserved page", reserved_error);
-        wm_claim(lesson, "VirtualProtect on a reserved (uncommitted) page fails.",
+        wm_claim(lesson, NULL, "VirtualProtect on a reserved (uncommitted) page fails.",
                  reserved_error != ERROR_SUCCESS);
         error = wm_vm_release(reserved);
         wm_claim_success(lesson, "VirtualFree(MEM_RELEASE)", error);
@@ -517,11 +517,11 @@ static void show_virtual_protect(wm_lesson_t *lesson, const wm_system_t *system)
     wm_claim_success(lesson, "wm_probe (a write to entry 7)", error);
     wm_value_address(lesson, "entry 7", (uintptr_t)&entries[7]);
     wm_value_address(lesson, "fault address", result.fault_address);
-    wm_claim(lesson, "A later write to the sealed table faults, at the entry's address.",
+    wm_claim(lesson, NULL, "A later write to the sealed table faults, at the entry's address.",
              result.outcome == WM_PROBE_ACCESS_VIOLATION &&
                  result.access_type == WM_ACCESS_TYPE_WRITE &&
                  result.fault_address == (uintptr_t)&entries[7]);
-    wm_claim(lesson, "Reading it still works, and the entry is unchanged.", entries[7] == 50);
+    wm_claim(lesson, NULL, "Reading it still works, and the entry is unchanged.", entries[7] == 50);
     error = wm_readonly_destroy(&table);
     wm_claim_success(lesson, "Releasing the table", error);
 
@@ -529,7 +529,7 @@ static void show_virtual_protect(wm_lesson_t *lesson, const wm_system_t *system)
     error = run_child(CHILD_SEALED_WRITE, &output, &exit_code);
     wm_claim_success(lesson, "Running the child (a plain write to its sealed table)", error);
     wm_value_hex(lesson, "child exit code", exit_code, "STATUS_ACCESS_VIOLATION is 0xC0000005");
-    wm_claim(lesson,
+    wm_claim(lesson, NULL,
              "Without a probe the write kills the process with 0xC0000005: the library's "
              "handler, installed in the child moments before, does not hide a fault that is "
              "not its own.",
@@ -648,11 +648,11 @@ static void show_guard_pages(wm_lesson_t *lesson, const wm_system_t *system)
                  "STATUS_GUARD_PAGE_VIOLATION is 0x80000001");
     value_protect(lesson, "protection after the first read", after);
     wm_value_text(lesson, "second read", second.outcome == WM_PROBE_DONE ? "ok" : "faulted");
-    wm_claim(lesson, "The first touch raised STATUS_GUARD_PAGE_VIOLATION at the page.",
+    wm_claim(lesson, NULL, "The first touch raised STATUS_GUARD_PAGE_VIOLATION at the page.",
              first.outcome == WM_PROBE_GUARD_PAGE && first.fault_address == (uintptr_t)page);
-    wm_claim(lesson, "The guard was removed: the page is plain PAGE_READWRITE afterwards.",
+    wm_claim(lesson, NULL, "The guard was removed: the page is plain PAGE_READWRITE afterwards.",
              armed == (PAGE_READWRITE | PAGE_GUARD) && after == PAGE_READWRITE);
-    wm_claim(lesson, "The second touch went through.", second.outcome == WM_PROBE_DONE);
+    wm_claim(lesson, NULL, "The second touch went through.", second.outcome == WM_PROBE_DONE);
     error = wm_vm_release(page);
     wm_claim_success(lesson, "VirtualFree(MEM_RELEASE)", error);
 
@@ -666,8 +666,8 @@ static void show_guard_pages(wm_lesson_t *lesson, const wm_system_t *system)
     wm_value_bytes(lesson, "stack committed", layout.committed);
     wm_value_count(lesson, "guard pages", layout.guard_pages, "pages");
     wm_value_address(lesson, "lowest guard page", layout.guard_address);
-    wm_claim(lesson, "The stack has a guard page.", layout.guard_pages > 0);
-    wm_claim_windows(lesson,
+    wm_claim(lesson, NULL, "The stack has a guard page.", layout.guard_pages > 0);
+    wm_claim_windows(lesson, NULL,
                      "Most of the stack is only reserved: pages are committed as it grows, the "
                      "guard page moving down in front of it.",
                      layout.reserved > layout.committed,
@@ -708,7 +708,8 @@ static void show_dep(wm_lesson_t *lesson, const wm_system_t *system)
     wm_value_hex(lesson, "exception", blocked.exception_code, "0xC0000005 access violation");
     wm_value_count(lesson, "ExceptionInformation[0]", blocked.access_type, "(8 = DEP)");
     wm_value_address(lesson, "ExceptionInformation[1]", blocked.fault_address);
-    wm_claim(lesson, "Running it faults: an access violation of type 8 at the code's address.",
+    wm_claim(lesson, NULL,
+             "Running it faults: an access violation of type 8 at the code's address.",
              blocked.outcome == WM_PROBE_ACCESS_VIOLATION &&
                  blocked.access_type == WM_ACCESS_TYPE_EXECUTE &&
                  blocked.fault_address == (uintptr_t)code);
@@ -718,16 +719,16 @@ static void show_dep(wm_lesson_t *lesson, const wm_system_t *system)
     wm_claim_success(lesson, "VirtualProtect(PAGE_EXECUTE_READ)", error);
     /* FlushInstructionCache: required after writing code, before running it. */
     flushed = FlushInstructionCache(GetCurrentProcess(), code, sizeof return_42);
-    wm_claim(lesson, "FlushInstructionCache succeeded.", flushed);
+    wm_claim(lesson, NULL, "FlushInstructionCache succeeded.", flushed);
     error = wm_probe(WM_PROBE_EXECUTE, code, 0, &ran);
     wm_claim_success(lesson, "wm_probe (execute again)", error);
     wm_value_count(lesson, "the code returned", ran.value, NULL);
-    wm_claim(lesson, "After the change the same bytes run and return 42.",
+    wm_claim(lesson, NULL, "After the change the same bytes run and return 42.",
              ran.outcome == WM_PROBE_DONE && ran.value == RETURNED_VALUE);
     error = wm_protect_query(code, &now);
     wm_claim_success(lesson, "VirtualQuery", error);
     value_protect(lesson, "protection now", now);
-    wm_claim(lesson, "The page was writable, then executable, never both (W^X).",
+    wm_claim(lesson, NULL, "The page was writable, then executable, never both (W^X).",
              old_protect == PAGE_READWRITE && now == PAGE_EXECUTE_READ);
     error = wm_vm_release(code);
     wm_claim_success(lesson, "VirtualFree(MEM_RELEASE)", error);
@@ -766,14 +767,14 @@ static void show_fenced_blocks(wm_lesson_t *lesson)
     }
     error = wm_probe(WM_PROBE_WRITE, after.block + BLOCK_BYTES - 1, PATTERN, &overrun);
     wm_claim_success(lesson, "wm_probe (write block[99])", error);
-    wm_claim(lesson, "block[99], the last byte, is ordinary memory.",
+    wm_claim(lesson, NULL, "block[99], the last byte, is ordinary memory.",
              overrun.outcome == WM_PROBE_DONE);
     error = wm_probe(WM_PROBE_WRITE, after.block + BLOCK_BYTES, PATTERN, &overrun);
     wm_claim_success(lesson, "wm_probe (write block[100])", error);
     wm_value_address(lesson, "block", (uintptr_t)after.block);
     wm_value_address(lesson, "block + 100", (uintptr_t)(after.block + BLOCK_BYTES));
     wm_value_address(lesson, "fault address", overrun.fault_address);
-    wm_claim(lesson, "Writing block[100] faults at exactly block + 100.",
+    wm_claim(lesson, NULL, "Writing block[100] faults at exactly block + 100.",
              overrun.outcome == WM_PROBE_ACCESS_VIOLATION &&
                  overrun.access_type == WM_ACCESS_TYPE_WRITE &&
                  overrun.fault_address == (uintptr_t)(after.block + BLOCK_BYTES));
@@ -781,7 +782,7 @@ static void show_fenced_blocks(wm_lesson_t *lesson)
     wm_claim_success(lesson, "wm_fence_free (decommit, keep the addresses)", error);
     error = wm_probe(WM_PROBE_READ, after.block, 0, &stale);
     wm_claim_success(lesson, "wm_probe (read block[0] after the free)", error);
-    wm_claim(lesson, "A use after free faults at the freed block.",
+    wm_claim(lesson, NULL, "A use after free faults at the freed block.",
              stale.outcome == WM_PROBE_ACCESS_VIOLATION &&
                  stale.fault_address == (uintptr_t)after.block);
     error = wm_fence_release(&after);
@@ -792,7 +793,7 @@ static void show_fenced_blocks(wm_lesson_t *lesson)
     if (error == ERROR_SUCCESS) {
         error = wm_probe(WM_PROBE_READ, before.block - 1, 0, &underrun);
         wm_claim_success(lesson, "wm_probe (read block[-1])", error);
-        wm_claim(lesson, "Reading block[-1] faults at exactly block - 1.",
+        wm_claim(lesson, NULL, "Reading block[-1] faults at exactly block - 1.",
                  underrun.outcome == WM_PROBE_ACCESS_VIOLATION &&
                      underrun.fault_address == (uintptr_t)(before.block - 1));
         error = wm_fence_release(&before);
@@ -802,16 +803,16 @@ static void show_fenced_blocks(wm_lesson_t *lesson)
     heap = GetProcessHeap();
     heap_block = (unsigned char *)HeapAlloc(heap, 0, /* no flags: the usual malloc-like call */
                                             BLOCK_BYTES);
-    wm_claim(lesson, "HeapAlloc(100 bytes) succeeded.", heap_block != NULL);
+    wm_claim(lesson, NULL, "HeapAlloc(100 bytes) succeeded.", heap_block != NULL);
     if (heap_block == NULL) {
         return;
     }
     error = wm_probe(WM_PROBE_WRITE, heap_block + BLOCK_BYTES, PATTERN, &heap_overrun);
     wm_claim_success(lesson, "wm_probe (write heap_block[100])", error);
-    wm_claim(lesson, "The same off-by-one on a heap block goes unnoticed: no fault.",
+    wm_claim(lesson, NULL, "The same off-by-one on a heap block goes unnoticed: no fault.",
              heap_overrun.outcome == WM_PROBE_DONE);
     freed = HeapFree(heap, 0, heap_block);
-    wm_claim(lesson, "HeapFree succeeded (the byte landed in the block's padding).", freed);
+    wm_claim(lesson, NULL, "HeapFree succeeded (the byte landed in the block's padding).", freed);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -839,7 +840,7 @@ static void show_stack_overflow(wm_lesson_t *lesson)
     error = run_child(CHILD_OVERFLOW, &output, &exit_code);
     wm_claim_success(lesson, "Running the child (unbounded recursion)", error);
     wm_value_hex(lesson, "child exit code", exit_code, "STATUS_STACK_OVERFLOW is 0xC00000FD");
-    wm_claim_windows(lesson, "The child ended with EXCEPTION_STACK_OVERFLOW.",
+    wm_claim_windows(lesson, NULL, "The child ended with EXCEPTION_STACK_OVERFLOW.",
                      exit_code == EXIT_STACK_OVERFLOW,
                      "Wine kills a thread whose stack overflows with no handler able to "
                      "run, and the process ends with exit code 0 instead of 0xC00000FD "
@@ -848,13 +849,14 @@ static void show_stack_overflow(wm_lesson_t *lesson)
     /* SetThreadStackGuarantee: in, the bytes wanted; out, the previous guarantee. */
     previous = guarantee;
     set = SetThreadStackGuarantee(&previous);
-    wm_claim(lesson, "SetThreadStackGuarantee(64 KiB) succeeded.", set);
+    wm_claim(lesson, NULL, "SetThreadStackGuarantee(64 KiB) succeeded.", set);
     queried = 0;
     set = SetThreadStackGuarantee(&queried); /* 0 asks, and changes nothing */
     wm_value_bytes(lesson, "guarantee now", queried);
-    wm_claim(lesson, "Asking again returns the 64 KiB guarantee.", set && queried == guarantee);
+    wm_claim(lesson, NULL, "Asking again returns the 64 KiB guarantee.",
+             set && queried == guarantee);
     if (wm_is_wine()) {
-        wm_claim_differs(lesson, "A handler may use the guaranteed stack after an overflow.",
+        wm_claim_differs(lesson, NULL, "A handler may use the guaranteed stack after an overflow.",
                          "Wine stores the guarantee but does not honour it: a handler that "
                          "uses more than a few KB after an overflow kills the thread "
                          "(wine-fidelity.md row 90).");
@@ -1010,22 +1012,23 @@ static void show_other_process(wm_lesson_t *lesson, const wm_system_t *system)
     }
     limited = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, /* may see it, not read it */
                           FALSE, child.dwProcessId);         /* not inheritable */
-    wm_claim(lesson, "OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION) succeeded.", limited != NULL);
+    wm_claim(lesson, NULL, "OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION) succeeded.",
+             limited != NULL);
     if (limited != NULL) {
         read = ReadProcessMemory(limited, kernel32, bytes, sizeof bytes, &copied);
         denied_error = read ? ERROR_SUCCESS : GetLastError();
         value_error(lesson, "ReadProcessMemory without PROCESS_VM_READ", denied_error);
-        wm_claim(lesson, "Without PROCESS_VM_READ the read is refused: ERROR_ACCESS_DENIED.",
+        wm_claim(lesson, NULL, "Without PROCESS_VM_READ the read is refused: ERROR_ACCESS_DENIED.",
                  !read && denied_error == ERROR_ACCESS_DENIED);
     }
     reader = OpenProcess(PROCESS_VM_READ, /* exactly the right ReadProcessMemory needs */
                          FALSE, child.dwProcessId);
-    wm_claim(lesson, "OpenProcess(PROCESS_VM_READ) succeeded.", reader != NULL);
+    wm_claim(lesson, NULL, "OpenProcess(PROCESS_VM_READ) succeeded.", reader != NULL);
     if (reader != NULL) {
         read = ReadProcessMemory(reader, kernel32, bytes, sizeof bytes, &copied);
         wm_value_address(lesson, "kernel32.dll image", (uintptr_t)kernel32);
         wm_value_count(lesson, "bytes read", copied, "bytes");
-        wm_claim(lesson, "With it, the child's bytes are read: \"MZ\", an image's signature.",
+        wm_claim(lesson, NULL, "With it, the child's bytes are read: \"MZ\", an image's signature.",
                  read && copied == sizeof bytes && bytes[0] == 'M' && bytes[1] == 'Z');
     }
 
@@ -1035,7 +1038,8 @@ static void show_other_process(wm_lesson_t *lesson, const wm_system_t *system)
         own_read = ReadProcessMemory(GetCurrentProcess(), page, bytes, sizeof bytes, &copied);
         own_error = own_read ? ERROR_SUCCESS : GetLastError();
         value_error(lesson, "ReadProcessMemory of a no-access page", own_error);
-        wm_claim_windows(lesson, "ReadProcessMemory refuses to read a no-access page.", !own_read,
+        wm_claim_windows(lesson, NULL, "ReadProcessMemory refuses to read a no-access page.",
+                         !own_read,
                          "Wine's ReadProcessMemory ignores page protection: it copied the "
                          "no-access page (wine-fidelity.md row 45).");
         error = wm_vm_release(page);
@@ -1045,20 +1049,20 @@ static void show_other_process(wm_lesson_t *lesson, const wm_system_t *system)
     /* Cleanup, in reverse order. */
     if (reader != NULL) {
         closed = CloseHandle(reader);
-        wm_claim(lesson, "CloseHandle (the PROCESS_VM_READ handle) succeeded.", closed);
+        wm_claim(lesson, NULL, "CloseHandle (the PROCESS_VM_READ handle) succeeded.", closed);
     }
     if (limited != NULL) {
         closed = CloseHandle(limited);
-        wm_claim(lesson, "CloseHandle (the limited handle) succeeded.", closed);
+        wm_claim(lesson, NULL, "CloseHandle (the limited handle) succeeded.", closed);
     }
     closed = TerminateProcess(child.hProcess, KILLED_EXIT_CODE);
-    wm_claim(lesson, "TerminateProcess (the sleeping child) succeeded.", closed);
-    waited = WaitForSingleObject(child.hProcess, INFINITE); /* until it is gone */
-    wm_claim(lesson, "The child ended.", waited == WAIT_OBJECT_0);
+    wm_claim(lesson, NULL, "TerminateProcess (the sleeping child) succeeded.", closed);
+    waited = WaitForSingleObject(child.hProcess, WM_CHILD_TIME_LIMIT_MS); /* until it is gone */
+    wm_claim(lesson, NULL, "The child ended.", waited == WAIT_OBJECT_0);
     closed = CloseHandle(child.hThread);
-    wm_claim(lesson, "CloseHandle (the child's thread) succeeded.", closed);
+    wm_claim(lesson, NULL, "CloseHandle (the child's thread) succeeded.", closed);
     closed = CloseHandle(child.hProcess);
-    wm_claim(lesson, "CloseHandle (the child) succeeded.", closed);
+    wm_claim(lesson, NULL, "CloseHandle (the child) succeeded.", closed);
 }
 
 /* ------------------------------------------------------------------------------------ */

@@ -134,15 +134,15 @@ static void *show_reserve(wm_lesson_t *lesson, const wm_system_t *system)
     wm_value_bytes(lesson, "committed (VirtualQuery)", usage.committed);
     wm_value_signed(lesson, "commit charge change", commit_growth, "bytes");
 
-    wm_claim(lesson, "The base is a multiple of the allocation granularity.",
+    wm_claim(lesson, NULL, "The base is a multiple of the allocation granularity.",
              (uintptr_t)base % system->allocation_granularity == 0);
-    wm_claim(lesson, "VirtualQuery finds the whole 1 GiB reserved and nothing committed.",
+    wm_claim(lesson, NULL, "VirtualQuery finds the whole 1 GiB reserved and nothing committed.",
              usage.reserved == GIGABYTE && usage.committed == 0);
     if (wm_is_wine()) {
-        wm_claim_differs(lesson, "Reserving adds nothing to the commit charge.",
+        wm_claim_differs(lesson, NULL, "Reserving adds nothing to the commit charge.",
                          "Wine does not track commit charge: PrivateUsage is always 0.");
     } else {
-        wm_claim(lesson, "Reserving adds nothing to the commit charge.",
+        wm_claim(lesson, NULL, "Reserving adds nothing to the commit charge.",
                  commit_growth < (int64_t)NOISE_BYTES);
     }
 
@@ -153,7 +153,7 @@ static void *show_reserve(wm_lesson_t *lesson, const wm_system_t *system)
     wm_claim_success(lesson, "VirtualAlloc(MEM_RESERVE | MEM_TOP_DOWN)", error);
     wm_value_address(lesson, "a plain reservation", (uintptr_t)low);
     wm_value_address(lesson, "a MEM_TOP_DOWN reservation", (uintptr_t)high);
-    wm_claim(lesson, "MEM_TOP_DOWN places the reservation above the plain one.",
+    wm_claim(lesson, NULL, "MEM_TOP_DOWN places the reservation above the plain one.",
              high != NULL && low != NULL && (uintptr_t)high > (uintptr_t)low);
     if (high != NULL) {
         error = wm_vm_release(high);
@@ -187,7 +187,7 @@ static void show_commit_and_touch(wm_lesson_t *lesson, const wm_system_t *system
             "QueryWorkingSetEx shows it page by page.");
 
     if (base == NULL) {
-        wm_claim(lesson, "Step 1's reservation exists.", 0);
+        wm_claim(lesson, NULL, "Step 1's reservation exists.", 0);
         return;
     }
     pages = (volatile unsigned char *)base + (SIZE_T)COMMIT_OFFSET_PAGES * system->page_size;
@@ -210,10 +210,10 @@ static void show_commit_and_touch(wm_lesson_t *lesson, const wm_system_t *system
     wm_value_count(lesson, "pages touched", TOUCHED_PAGES, "pages");
     wm_value_count(lesson, "pages in RAM after touching", resident_after, "pages");
 
-    wm_claim(lesson, "VirtualQuery finds exactly the 4 committed pages committed.",
+    wm_claim(lesson, NULL, "VirtualQuery finds exactly the 4 committed pages committed.",
              usage.committed == commit_bytes && usage.reserved == GIGABYTE - commit_bytes);
-    wm_claim(lesson, "Committed but untouched pages are not in RAM.", resident_before == 0);
-    wm_claim(lesson, "Touching pages brings exactly those into RAM.",
+    wm_claim(lesson, NULL, "Committed but untouched pages are not in RAM.", resident_before == 0);
+    wm_claim(lesson, NULL, "Touching pages brings exactly those into RAM.",
              resident_after == TOUCHED_PAGES);
 
     error = wm_vm_release(base);
@@ -253,7 +253,8 @@ static void show_rounding(wm_lesson_t *lesson, const wm_system_t *system)
     wm_claim_success(lesson, "VirtualQuery on it", error);
     wm_value_count(lesson, "asked for", 1, "byte");
     wm_value_bytes(lesson, "region VirtualQuery reports", region.size);
-    wm_claim(lesson, "A 1-byte reservation is one whole page.", region.size == system->page_size);
+    wm_claim(lesson, NULL, "A 1-byte reservation is one whole page.",
+             region.size == system->page_size);
 
     /* The next page is free, but a reservation there rounds down onto ours. */
     error = wm_space_query(GetCurrentProcess(), (uintptr_t)(tiny + system->page_size), &region);
@@ -261,8 +262,8 @@ static void show_rounding(wm_lesson_t *lesson, const wm_system_t *system)
     neighbour_error = wm_vm_reserve(tiny + system->page_size, 1, &neighbour);
     wm_value_text(lesson, "state of the next page", wm_state_name(region.state));
     value_error(lesson, "reserving it fails with", neighbour_error);
-    wm_claim(lesson, "The page after it is MEM_FREE...", region.state == MEM_FREE);
-    wm_claim(lesson,
+    wm_claim(lesson, NULL, "The page after it is MEM_FREE...", region.state == MEM_FREE);
+    wm_claim(lesson, NULL,
              "...yet cannot be reserved: its address rounds down to the granularity unit "
              "already taken.",
              neighbour_error != ERROR_SUCCESS && neighbour == NULL);
@@ -284,7 +285,7 @@ static void show_rounding(wm_lesson_t *lesson, const wm_system_t *system)
     error = wm_vm_query_range(four_pages, 4 * (SIZE_T)system->page_size, &usage);
     wm_claim_success(lesson, "VirtualQuery over the 4 pages", error);
     wm_value_bytes(lesson, "committed for 2 bytes", usage.committed);
-    wm_claim(lesson, "2 bytes across a page boundary commit 2 pages.",
+    wm_claim(lesson, NULL, "2 bytes across a page boundary commit 2 pages.",
              usage.committed == 2 * (SIZE_T)system->page_size);
     error = wm_vm_release(four_pages);
     wm_claim_success(lesson, "VirtualFree(MEM_RELEASE)", error);
@@ -326,7 +327,8 @@ static void show_mistakes(wm_lesson_t *lesson, const wm_system_t *system)
         wm_claim_success(lesson, "VirtualFree(MEM_RELEASE)", error);
         error = wm_vm_commit(base, system->page_size, PAGE_READWRITE);
         value_error(lesson, "commit outside a reservation", error);
-        wm_claim(lesson, "Committing outside any reservation fails with ERROR_INVALID_ADDRESS.",
+        wm_claim(lesson, NULL,
+                 "Committing outside any reservation fails with ERROR_INVALID_ADDRESS.",
                  error == ERROR_INVALID_ADDRESS);
     }
 
@@ -341,12 +343,13 @@ static void show_mistakes(wm_lesson_t *lesson, const wm_system_t *system)
                            MEM_RELEASE);
     last_error = GetLastError();
     value_error(lesson, "release with a non-zero size", last_error);
-    wm_claim(lesson, "Releasing with a non-zero size fails with ERROR_INVALID_PARAMETER.",
+    wm_claim(lesson, NULL, "Releasing with a non-zero size fails with ERROR_INVALID_PARAMETER.",
              !released && last_error == ERROR_INVALID_PARAMETER);
     error = wm_vm_release(reserved + system->page_size);
     value_error(lesson, "release from an interior address", error);
     (void)wm_space_query(GetCurrentProcess(), (uintptr_t)reserved, &region);
-    wm_claim(lesson, "Releasing from an address inside the reservation fails and frees nothing.",
+    wm_claim(lesson, NULL,
+             "Releasing from an address inside the reservation fails and frees nothing.",
              error != ERROR_SUCCESS && region.state == MEM_RESERVE);
     error = wm_vm_release(reserved);
     wm_claim_success(lesson, "VirtualFree(base, 0, MEM_RELEASE)", error);
@@ -379,12 +382,15 @@ static void show_mistakes(wm_lesson_t *lesson, const wm_system_t *system)
     wm_value_count(lesson, "  access type (0 read, 1 write)", stats.last_fault_access, NULL);
     wm_value_count(lesson, "access violations handled", stats.faults, NULL);
 
-    wm_claim(lesson, "Reading a reserved page raised an access violation at that address (read).",
+    wm_claim(lesson, NULL,
+             "Reading a reserved page raised an access violation at that address (read).",
              read_address == (uintptr_t)read_target && read_access == WM_COD_ACCESS_READ);
-    wm_claim(lesson, "Writing a reserved page raised an access violation at that address (write).",
+    wm_claim(lesson, NULL,
+             "Writing a reserved page raised an access violation at that address (write).",
              stats.last_fault_address == (uintptr_t)write_target &&
                  stats.last_fault_access == WM_COD_ACCESS_WRITE);
-    wm_claim(lesson, "After the handler committed the pages, the read gave 0 and the write stuck.",
+    wm_claim(lesson, NULL,
+             "After the handler committed the pages, the read gave 0 and the write stuck.",
              stats.faults == 2 && read_value == 0 && *write_target == written_value);
     error = wm_cod_destroy(&guarded);
     wm_claim_success(lesson, "Removing the handler and releasing the pages", error);
@@ -436,10 +442,11 @@ static void show_decommit_and_release(wm_lesson_t *lesson, const wm_system_t *sy
     wm_value_hex(lesson, "read after recommit", after_recommit, "first | last");
     wm_value_text(lesson, "state after release", wm_state_name(region.state));
 
-    wm_claim(lesson, "After decommit the pages are reserved, not free.",
+    wm_claim(lesson, NULL, "After decommit the pages are reserved, not free.",
              state_after_decommit == MEM_RESERVE);
-    wm_claim(lesson, "After decommit and recommit the contents are zero.", after_recommit == 0);
-    wm_claim(lesson, "After release the address space is free.", region.state == MEM_FREE);
+    wm_claim(lesson, NULL, "After decommit and recommit the contents are zero.",
+             after_recommit == 0);
+    wm_claim(lesson, NULL, "After release the address space is free.", region.state == MEM_FREE);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -524,17 +531,17 @@ static void show_commit_on_demand(wm_lesson_t *lesson, const wm_system_t *system
     wm_value_count(lesson, "faults handled (pages committed)", stats.faults, NULL);
     wm_value_bytes(lesson, "committed (VirtualQuery)", usage.committed);
 
-    wm_claim(lesson, "Every cell reads back what was written to it.", readable);
-    wm_claim(lesson, "The handler committed each touched page once: one fault per page.",
+    wm_claim(lesson, NULL, "Every cell reads back what was written to it.", readable);
+    wm_claim(lesson, NULL, "The handler committed each touched page once: one fault per page.",
              stats.faults == distinct_pages);
-    wm_claim(lesson, "Only the touched pages are committed.",
+    wm_claim(lesson, NULL, "Only the touched pages are committed.",
              usage.committed == distinct_pages * system->page_size &&
                  stats.committed == usage.committed);
 
     error = wm_cod_destroy(&sheet);
     wm_claim_success(lesson, "Removing the handler and releasing the sheet", error);
     live_regions = wm_cod_live_regions();
-    wm_claim(lesson, "With the last region gone, the handler is removed.", live_regions == 0);
+    wm_claim(lesson, NULL, "With the last region gone, the handler is removed.", live_regions == 0);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -595,14 +602,14 @@ static void show_reset(wm_lesson_t *lesson, const wm_system_t *system)
     value_error(lesson, "MEM_RESET_UNDO result", undo_error);
     wm_value_text(lesson, "data intact after MEM_RESET_UNDO", intact_after_undo ? "yes" : "no");
 
-    wm_claim(lesson, "After MEM_RESET the pages are still committed read-write.",
+    wm_claim(lesson, NULL, "After MEM_RESET the pages are still committed read-write.",
              region.state == MEM_COMMIT && (region.protect & 0xFFu) == PAGE_READWRITE);
-    wm_claim_windows(lesson,
+    wm_claim_windows(lesson, NULL,
                      "MEM_RESET only allows discarding: with RAM to spare, the data is still "
                      "there right after the call.",
                      intact_after_reset,
                      "MEM_RESET is madvise(MADV_DONTNEED) here: the pages read as zero at once.");
-    wm_claim_windows(lesson,
+    wm_claim_windows(lesson, NULL,
                      "MEM_RESET_UNDO keeps its promise: success with every byte intact, or "
                      "failure because some bytes were discarded.",
                      (undo_error == ERROR_SUCCESS && intact_after_undo) ||
@@ -673,9 +680,11 @@ static void show_write_watch(wm_lesson_t *lesson, const wm_system_t *system)
     wm_value_count(lesson, "listed after the reset", count_after_reset, "pages");
     wm_value_count(lesson, "the byte read from page 3", sink, NULL);
 
-    wm_claim(lesson, "GetWriteWatch lists exactly the pages written, in order; not the read one.",
+    wm_claim(lesson, NULL,
+             "GetWriteWatch lists exactly the pages written, in order; not the read one.",
              count == written_count && exact);
-    wm_claim(lesson, "After WRITE_WATCH_FLAG_RESET it lists nothing.", count_after_reset == 0);
+    wm_claim(lesson, NULL, "After WRITE_WATCH_FLAG_RESET it lists nothing.",
+             count_after_reset == 0);
     error = wm_vm_release(base);
     wm_claim_success(lesson, "VirtualFree(MEM_RELEASE)", error);
 }
@@ -736,7 +745,7 @@ static void time_arena_against_heap(wm_lesson_t *lesson)
     heap_seconds = seconds_between(start, end, frequency);
 
     wm_claim_success(lesson, "Allocating 200,000 blocks from the arena", error);
-    wm_claim(lesson, "All HeapAlloc calls succeeded.", heap_failures == 0);
+    wm_claim(lesson, NULL, "All HeapAlloc calls succeeded.", heap_failures == 0);
     wm_value_count(lesson, "timed allocations of 32 bytes", TIMING_BLOCKS, "each");
     wm_value_count(lesson, "arena, total", (uint64_t)(arena_seconds * 1e6), "µs");
     wm_value_count(lesson, "HeapAlloc, total", (uint64_t)(heap_seconds * 1e6), "µs");
@@ -808,11 +817,12 @@ static void show_arena(wm_lesson_t *lesson)
     wm_value_count(lesson, "times it grew", arena.grows, NULL);
     wm_value_bytes(lesson, "committed (VirtualQuery)", usage.committed);
 
-    wm_claim(lesson, "Every block has the alignment asked for (1 to 4096).", misaligned == 0);
-    wm_claim(lesson, "The commit grows in whole chunks, as allocations need it.",
+    wm_claim(lesson, NULL, "Every block has the alignment asked for (1 to 4096).", misaligned == 0);
+    wm_claim(lesson, NULL, "The commit grows in whole chunks, as allocations need it.",
              committed % ARENA_CHUNK == 0 && committed_at_1000 < committed && committed >= used &&
                  committed - used < ARENA_CHUNK);
-    wm_claim(lesson, "VirtualQuery agrees: exactly that much is committed, the rest reserved.",
+    wm_claim(lesson, NULL,
+             "VirtualQuery agrees: exactly that much is committed, the rest reserved.",
              usage.committed == committed && usage.reserved == ARENA_RESERVE - committed);
 
     error = wm_arena_reset(&arena, 1);
@@ -820,19 +830,21 @@ static void show_arena(wm_lesson_t *lesson)
     committed_after_keep = wm_arena_committed(&arena);
     error = wm_arena_alloc(&arena, 16, 16, &block);
     wm_claim_success(lesson, "Allocating after the reset", error);
-    wm_claim(lesson, "After a reset the next block starts at the base; the commit stays.",
+    wm_claim(lesson, NULL, "After a reset the next block starts at the base; the commit stays.",
              (uintptr_t)block == arena.base && committed_after_keep == committed);
     error = wm_arena_reset(&arena, 0);
     wm_claim_success(lesson, "Reset, decommitting the pages", error);
     error = wm_vm_query_range((void *)arena.base, ARENA_RESERVE, &usage);
     wm_claim_success(lesson, "VirtualQuery over the arena", error);
     committed = wm_arena_committed(&arena);
-    wm_claim(lesson, "After a decommitting reset nothing is committed; all is still reserved.",
+    wm_claim(lesson, NULL,
+             "After a decommitting reset nothing is committed; all is still reserved.",
              usage.committed == 0 && usage.reserved == ARENA_RESERVE && committed == 0);
     error = wm_arena_release(&arena);
     wm_claim_success(lesson, "Releasing the arena", error);
     (void)wm_space_query(GetCurrentProcess(), base, &region);
-    wm_claim(lesson, "After release the arena's range is MEM_FREE.", region.state == MEM_FREE);
+    wm_claim(lesson, NULL, "After release the arena's range is MEM_FREE.",
+             region.state == MEM_FREE);
 
     time_arena_against_heap(lesson);
 }
@@ -912,13 +924,13 @@ static void show_ring(wm_lesson_t *lesson)
     wm_value_count(lesson, "bytes past the end", RING_MESSAGE_BYTES - RING_LEAD_BYTES, NULL);
 
     same = memcmp(message, read_back, RING_MESSAGE_BYTES) == 0;
-    wm_claim(lesson, "The block read back equals the block written, byte for byte.", same);
-    wm_claim(lesson,
+    wm_claim(lesson, NULL, "The block read back equals the block written, byte for byte.", same);
+    wm_claim(lesson, NULL,
              "The bytes written past the end are the first bytes of the storage (both views "
              "show them).",
              mirrored && write_offset + RING_MESSAGE_BYTES > ring.size);
     if (placeholders_exist) {
-        wm_claim_windows(lesson, "Placeholders built the ring: no race with other threads.",
+        wm_claim_windows(lesson, NULL, "Placeholders built the ring: no race with other threads.",
                          ring.method == WM_RING_PLACEHOLDER,
                          "VirtualAlloc2 rejects MEM_RESERVE_PLACEHOLDER (error 87), so the "
                          "ring fell back to reserve, release and map twice.");
@@ -958,19 +970,19 @@ static void show_large_pages(wm_lesson_t *lesson)
     privilege_error = wm_large_page_enable_privilege();
     wm_value_bytes(lesson, "large-page minimum", minimum);
     value_error(lesson, "enabling SeLockMemoryPrivilege", privilege_error);
-    wm_claim(lesson, "The large-page minimum is 0 (none) or a power of two.",
+    wm_claim(lesson, NULL, "The large-page minimum is 0 (none) or a power of two.",
              minimum == 0 || wm_is_power_of_two(minimum));
 
     if (minimum != 0) {
         large_error = wm_large_page_allocate(minimum, &large);
         value_error(lesson, "VirtualAlloc(MEM_LARGE_PAGES)", large_error);
         if (privilege_error == ERROR_SUCCESS) {
-            wm_claim(lesson, "With the privilege, one large page can be allocated.",
+            wm_claim(lesson, NULL, "With the privilege, one large page can be allocated.",
                      large_error == ERROR_SUCCESS);
         } else {
-            wm_claim(lesson, "Without the privilege, VirtualAlloc(MEM_LARGE_PAGES) fails.",
+            wm_claim(lesson, NULL, "Without the privilege, VirtualAlloc(MEM_LARGE_PAGES) fails.",
                      large_error != ERROR_SUCCESS);
-            wm_claim_windows(lesson, "...with ERROR_PRIVILEGE_NOT_HELD.",
+            wm_claim_windows(lesson, NULL, "...with ERROR_PRIVILEGE_NOT_HELD.",
                              large_error == ERROR_PRIVILEGE_NOT_HELD,
                              "every MEM_LARGE_PAGES request fails with ERROR_INVALID_PARAMETER.");
         }
@@ -983,11 +995,11 @@ static void show_large_pages(wm_lesson_t *lesson)
     awe_error = wm_awe_allocate(&frame_count, frames);
     value_error(lesson, "AllocateUserPhysicalPages (AWE)", awe_error);
     if (awe_error == ERROR_SUCCESS) {
-        wm_claim(lesson, "With the privilege, AWE gives physical pages.", frame_count >= 1);
+        wm_claim(lesson, NULL, "With the privilege, AWE gives physical pages.", frame_count >= 1);
         error = wm_awe_free(frame_count, frames);
         wm_claim_success(lesson, "FreeUserPhysicalPages", error);
     } else {
-        wm_claim_windows(lesson,
+        wm_claim_windows(lesson, NULL,
                          "AWE is there, and without the privilege AllocateUserPhysicalPages "
                          "fails for that reason, not for lack of an implementation.",
                          privilege_error != ERROR_SUCCESS &&

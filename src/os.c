@@ -487,6 +487,22 @@ static void WINAPI real_GetCurrentThreadStackLimits(PULONG_PTR low, PULONG_PTR h
     GetCurrentThreadStackLimits(low, high);
 }
 
+static BOOL WINAPI real_PeekNamedPipe(HANDLE pipe, LPVOID buffer, DWORD size, LPDWORD read,
+                                      LPDWORD available, LPDWORD left)
+{
+    return PeekNamedPipe(pipe, buffer, size, read, available, left);
+}
+
+static BOOL WINAPI real_TerminateProcess(HANDLE process, UINT exit_code)
+{
+    return TerminateProcess(process, exit_code);
+}
+
+static UINT WINAPI real_SetErrorMode(UINT mode)
+{
+    return SetErrorMode(mode);
+}
+
 /* The forwarders, in the order of wm_os_t. Used for two tables, so it is a macro. */
 #define WM_OS_REAL_FUNCTIONS                                                                       \
     {                                                                                              \
@@ -512,7 +528,8 @@ static void WINAPI real_GetCurrentThreadStackLimits(PULONG_PTR low, PULONG_PTR h
             real_ConvertStringSecurityDescriptorToSecurityDescriptorW, real_LocalFree,             \
             real_CreateMutexW, real_OpenMutexW, real_ReleaseMutex, real_CreateEventW,              \
             real_OpenEventW, real_SetEvent, real_OpenProcess, real_GetMappedFileNameW,             \
-            real_GetModuleFileNameExW, real_GetCurrentThreadStackLimits,                           \
+            real_GetModuleFileNameExW, real_GetCurrentThreadStackLimits, real_PeekNamedPipe,       \
+            real_TerminateProcess, real_SetErrorMode,                                              \
     }
 
 const wm_os_t wm__os_real = WM_OS_REAL_FUNCTIONS;
@@ -1187,6 +1204,29 @@ static void WINAPI fault_GetCurrentThreadStackLimits(PULONG_PTR low, PULONG_PTR 
     fault_next.GetCurrentThreadStackLimits(low, high);
 }
 
+static BOOL WINAPI fault_PeekNamedPipe(HANDLE pipe, LPVOID buffer, DWORD size, LPDWORD read,
+                                       LPDWORD available, LPDWORD left)
+{
+    if (wm__fault_fires("PeekNamedPipe")) {
+        return FALSE;
+    }
+    return fault_next.PeekNamedPipe(pipe, buffer, size, read, available, left);
+}
+
+static BOOL WINAPI fault_TerminateProcess(HANDLE process, UINT exit_code)
+{
+    if (wm__fault_fires("TerminateProcess")) {
+        return FALSE;
+    }
+    return fault_next.TerminateProcess(process, exit_code);
+}
+
+static UINT WINAPI fault_SetErrorMode(UINT mode)
+{
+    wm__fault_count(); /* SetErrorMode cannot fail */
+    return fault_next.SetErrorMode(mode);
+}
+
 static const wm_os_t wm__os_fault = {
     fault_VirtualAlloc,
     fault_VirtualFree,
@@ -1265,6 +1305,9 @@ static const wm_os_t wm__os_fault = {
     fault_GetMappedFileNameW,
     fault_GetModuleFileNameExW,
     fault_GetCurrentThreadStackLimits,
+    fault_PeekNamedPipe,
+    fault_TerminateProcess,
+    fault_SetErrorMode,
 };
 
 void wm_os_fault_arm(unsigned long nth, DWORD error)

@@ -18,7 +18,7 @@
 #include "wm_large_pages.h"
 #include "wm_mapped.h"
 #include "wm_process.h"
-#include "wm_protect.h"
+#include "wm_protection.h"
 #include "wm_ring.h"
 #include "wm_system.h"
 #include "wm_virtual_alloc.h"

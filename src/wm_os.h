@@ -139,6 +139,11 @@ typedef struct wm_os_s
     DWORD(WINAPI *GetMappedFileNameW)(HANDLE, LPVOID, LPWSTR, DWORD);
     DWORD(WINAPI *GetModuleFileNameExW)(HANDLE, HMODULE, LPWSTR, DWORD);
     void(WINAPI *GetCurrentThreadStackLimits)(PULONG_PTR, PULONG_PTR);
+    /* Bounded waits on children (issue 11): namedpipeapi.h, processthreadsapi.h,
+     * errhandlingapi.h */
+    BOOL(WINAPI *PeekNamedPipe)(HANDLE, LPVOID, DWORD, LPDWORD, LPDWORD, LPDWORD);
+    BOOL(WINAPI *TerminateProcess)(HANDLE, UINT);
+    UINT(WINAPI *SetErrorMode)(UINT);
 } wm_os_t;
 
 /* The table the library calls through. Tests may assign entries; restore them afterwards. */

@@ -117,7 +117,7 @@ static DWORD WINAPI touch_every_other_page(LPVOID parameter)
     volatile unsigned char *bytes = (volatile unsigned char *)toucher->region->base;
     SIZE_T i = 0;
 
-    (void)WaitForSingleObject(toucher->start, INFINITE);
+    (void)WaitForSingleObject(toucher->start, WM_TEST_WAIT_MS);
     for (i = 0; i < THREAD_PAGES; i++) {
         bytes[2 * i * system_facts.page_size + i] = (unsigned char)(i + 1);
     }
@@ -155,7 +155,7 @@ static void test_cod_two_regions_touched_from_two_threads_each_commit_their_page
         assert_non_null(threads[i]);
     }
     assert_true(SetEvent(start));
-    assert_int_equal(WaitForMultipleObjects(2, threads, TRUE, INFINITE), WAIT_OBJECT_0);
+    assert_int_equal(WaitForMultipleObjects(2, threads, TRUE, WM_TEST_WAIT_MS), WAIT_OBJECT_0);
     for (i = 0; i < 2; i++) {
         assert_true(GetExitCodeThread(threads[i], &exit_code));
         assert_int_equal(exit_code, 0);

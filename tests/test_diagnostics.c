@@ -372,7 +372,7 @@ static void test_map_of_a_child_we_started_shows_its_executable(void **state)
     assert_int_equal(wm_map_free(&map), ERROR_SUCCESS);
     assert_int_equal(wm_map_close_process(process), ERROR_SUCCESS);
     assert_true(TerminateProcess(child.hProcess, 0)); /* it never ran */
-    assert_int_equal(WaitForSingleObject(child.hProcess, INFINITE), WAIT_OBJECT_0);
+    assert_int_equal(WaitForSingleObject(child.hProcess, WM_TEST_WAIT_MS), WAIT_OBJECT_0);
     assert_true(CloseHandle(child.hThread));
     assert_true(CloseHandle(child.hProcess));
     assert_int_equal(found, 1);

@@ -39,6 +39,10 @@
  * makes one VirtualQueryEx per region, about 80 here); fault loops stop after this many. */
 #define WM_TEST_MAX_CALLS 1024
 
+/* The longest a test waits for a thread or a child: a hang fails the test instead of
+ * holding ctest until its own limit (or for ever, where none is set). */
+#define WM_TEST_WAIT_MS 30000u
+
 /* The machine's facts (page size, granularity...), read by wm_test_group_setup. */
 extern wm_system_t wm_test_system;
 

@@ -1,5 +1,5 @@
 /*
- * test_protect.c - page protection: names, VirtualProtect's old value, the probe's outcome
+ * test_protection.c - page protection: names, VirtualProtect's old value, the probe's outcome
  * for each protection, guard pages, DEP, fenced blocks, read-only tables, and a probe that
  * never hides a fault that is not its own.
  *
@@ -477,7 +477,7 @@ static void test_probe_from_two_threads_at_once(void **state)
     threads[1] = CreateThread(NULL, 0, probe_many, second, 0, NULL);
     assert_non_null(threads[0]);
     assert_non_null(threads[1]);
-    assert_int_equal(WaitForMultipleObjects(2, threads, TRUE, INFINITE), WAIT_OBJECT_0);
+    assert_int_equal(WaitForMultipleObjects(2, threads, TRUE, WM_TEST_WAIT_MS), WAIT_OBJECT_0);
     for (i = 0; i < 2; i++) {
         assert_true(GetExitCodeThread(threads[i], &wrong));
         assert_int_equal(wrong, 0);
