@@ -106,7 +106,7 @@ function report(code, message) {
             want = want "-paren"
         } else {
             if (want == "pointer" && thirty_two(type)) {
-                report("C4312", "cast from the 32-bit '" type "' to a pointer; cast through uintptr_t")
+                report("C4312", "the 32-bit '" type "' cast to a pointer; cast through uintptr_t")
             } else if ((want == "shift" || want == "shift-paren") && kind == "BinaryOperator" &&
                        $0 ~ /'<<'/ && thirty_two(type)) {
                 report("C4334", "a 32-bit shift widened to 64 bits; shift a 64-bit value")
@@ -126,8 +126,9 @@ function report(code, message) {
     }
     want_file = node_file
     want_line = node_line
-    if (kind == "CompoundAssignOperator" && narrow(type) && $0 ~ /ComputeResultTy='(unsigned )?int'/) {
-        report("C4244", "compound assignment to '" type "' computes in int; write x = (" type ")(x op y)")
+    if (kind == "CompoundAssignOperator" && narrow(type) &&
+        $0 ~ /ComputeResultTy='(unsigned )?int'/) {
+        report("C4244", "x op= y on '" type "' computes in int; write x = (" type ")(x op y)")
     } else if (kind == "CStyleCastExpr" && $0 ~ /<IntegralToPointer>/) {
         want = "pointer"
     } else if (kind == "ImplicitCastExpr" && $0 ~ /<IntegralCast>/ && sixty_four(type)) {

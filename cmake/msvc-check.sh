@@ -1,7 +1,7 @@
 #!/bin/sh
 # msvc-check.sh - a quick stand-in for the Visual Studio build (MSVC /W4 /WX) on a Linux host:
-# clang in MSVC mode parses every .c file in src/, demos/ and tests/ (syntax only, nothing is
-# built) and fails on any finding. ./winmem msvc-check and .ci/run call it.
+# clang in MSVC mode parses every .c file in src/, demos/, tools/ and tests/ (syntax only,
+# nothing is built) and fails on any finding. ./winmem msvc-check and .ci/run call it.
 #
 #   cmake/msvc-check.sh [CMOCKA_INCLUDE_DIR [MORE_CMOCKA_INCLUDE_DIRS...]]
 #
@@ -65,9 +65,10 @@ if [ "${1:-}" = "--one" ]; then
         failed=1
     fi
     # Pass 3: the C++ parse, for C4232 only.
+    where='^\([^/ :][^ :]*:[0-9]*\):[0-9]*: warning: declaration requires a global constructor.*'
+    what='\1: C4232 (MSVC \/W4): a dllimport address in a static initialiser; use a local function'
     "$CLANG" "$@" -x c++ -std=c++17 -Wno-everything -Wglobal-constructors "$file" 2>&1 |
-        sed -n 's/^\([^/ :][^ :]*:[0-9]*\):[0-9]*: warning: declaration requires a global constructor.*/\1: C4232 (MSVC \/W4): a dllimport function'"'"'s address in a static initialiser; point at a function defined here/p' \
-            >"$errors"
+        sed -n "s/$where/$what/p" >"$errors"
     if [ -s "$errors" ]; then
         cat "$errors"
         failed=1
@@ -97,7 +98,7 @@ cd "$ROOT"
 start=$(date +%s)
 jobs=$(nproc 2>/dev/null || echo 2)
 count_files() { echo "$#"; }
-count=$(count_files src/*.c demos/*.c tests/*.c)
+count=$(count_files src/*.c demos/*.c tools/*.c tests/*.c)
 failed=0
 # check_files INCLUDE_DIR FILE...: every FILE with INCLUDE_DIR's cmocka.h, $jobs at a time.
 check_files() {
@@ -107,7 +108,7 @@ check_files() {
         WM_CMOCKA_INCLUDE=$include xargs -n 1 -P "$jobs" "$ROOT/cmake/msvc-check.sh" --one ||
         failed=1
 }
-check_files "$cmocka_include" src/*.c demos/*.c tests/*.c
+check_files "$cmocka_include" src/*.c demos/*.c tools/*.c tests/*.c
 for dir in "$@"; do
     echo "msvc-check: the tests again, with $dir/cmocka.h"
     check_files "$dir" tests/*.c
