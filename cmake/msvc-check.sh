@@ -105,7 +105,7 @@ check_files() {
     include=$1
     shift
     printf '%s\n' "$@" |
-        WM_CMOCKA_INCLUDE=$include xargs -n 1 -P "$jobs" "$ROOT/cmake/msvc-check.sh" --one ||
+        WM_CMOCKA_INCLUDE=$include xargs -n 1 -P "$jobs" sh "$ROOT/cmake/msvc-check.sh" --one ||
         failed=1
 }
 check_files "$cmocka_include" src/*.c demos/*.c tools/*.c tests/*.c
