@@ -2,11 +2,12 @@
  * wm_os.h - the table of every Win32 function the winmem library calls.
  *
  * The library never calls the OS directly: it calls through wm__os, one struct of function
- * pointers that starts out pointing at the real functions. A test can replace an entry, or
- * arm the built-in fault injector to make the Nth OS call fail with a chosen error, and
- * then check that the library left nothing allocated or open. (The idea comes from SQLite's
- * aSyscall[] table in os_win.c; GNU ld's --wrap cannot do this, because Win32 calls go
- * through __imp_ pointers, and MSVC has no --wrap at all.)
+ * pointers that starts out pointing at the real functions (through one-line forwarders in
+ * os.c, which keep the table a compile-time constant under MSVC: see there). A test can
+ * replace an entry, or arm the built-in fault injector to make the Nth OS call fail with a
+ * chosen error, and then check that the library left nothing allocated or open. (The idea
+ * comes from SQLite's aSyscall[] table in os_win.c; GNU ld's --wrap cannot do this, because
+ * Win32 calls go through __imp_ pointers, and MSVC has no --wrap at all.)
  *
  * Demos do not use this header: a lesson calls the library, or the real API by its name.
  *

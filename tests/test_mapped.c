@@ -423,7 +423,7 @@ static void test_mapped_read_only_and_copy_never_change_the_file(void **state)
     assert_int_equal(wm_map_file_close(&mapped), ERROR_SUCCESS);
     assert_int_equal(wm_map_file_open(path, WM_MAP_COPY, 0, &mapped), ERROR_SUCCESS);
     assert_int_equal(wm_map_view(&mapped, 0, 0, &view), ERROR_SUCCESS);
-    view.data[0] ^= 0xFF;
+    view.data[0] = (unsigned char)(view.data[0] ^ 0xFF);
     assert_int_equal(wm_view_unmap(&view), ERROR_SUCCESS);
     assert_int_equal(wm_map_file_close(&mapped), ERROR_SUCCESS);
     bytes = read_whole_file(path, &size);
@@ -602,7 +602,9 @@ static void test_channel_a_corrupted_message_fails_its_checksum(void **state)
     assert_int_equal(wm_channel_create(sizeof received, &writer), ERROR_SUCCESS);
     assert_int_equal(wm_channel_open(writer.section.name, &reader), ERROR_SUCCESS);
     assert_int_equal(wm_channel_send(&writer, "hello", 5, CHANNEL_TIMEOUT_MS), ERROR_SUCCESS);
-    writer.view.data[writer.view.length - sizeof received] ^= 1; /* flip a payload bit */
+    /* flip a payload bit */
+    writer.view.data[writer.view.length - sizeof received] =
+        (unsigned char)(writer.view.data[writer.view.length - sizeof received] ^ 1);
     assert_int_equal(wm_channel_receive(&reader, received, sizeof received, &length, 10),
                      ERROR_CRC);
     assert_int_equal(wm_channel_close(&reader), ERROR_SUCCESS);

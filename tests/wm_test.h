@@ -7,6 +7,15 @@
  * expect_value), the part 2.0 deprecates. Failures are injected through the library's
  * own table of OS functions instead (src/wm_os.h).
  *
+ * Versions: Debian 12 has 1.1.5, Debian 13 1.1.7, MSYS2 1.1.8, vcpkg 2.0.2; the tests compile
+ * warning-free against all four headers. 2.0 also deprecates assert_in_range, assert_in_set,
+ * the 1.0 runners (unit_test, run_tests) and cm_print_error, and keeps LargestIntegralType
+ * only as an alias of uintmax_t: use none of them (with GCC or clang a deprecation is an
+ * error under -Werror; MSVC only prints a message). 2.0 compares assert_int_equal as
+ * intmax_t where 1.1 used an unsigned type: equal values are equal either way, only a
+ * failure's printout differs. ./winmem msvc-check parses the tests against every
+ * build/deps/cmocka-VERSION/include/cmocka.h it finds as well as Debian's.
+ *
  * SPDX-License-Identifier: MIT
  */
 #ifndef WM_TEST_H

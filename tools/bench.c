@@ -1105,19 +1105,20 @@ static double run_one(bench_t *bench, const bench_result_t *result)
 /* Runs every round; round 0 is the warm-up. A progress line goes to a console only. */
 static void run_rounds(bench_t *bench, int progress)
 {
-    unsigned round = 0;
+    unsigned round_number = 0; /* not "round": <math.h> declares round() */
     size_t i = 0;
     double value = 0.0;
 
-    for (round = 0; round < bench->rounds && bench->error == ERROR_SUCCESS; round++) {
+    for (round_number = 0; round_number < bench->rounds && bench->error == ERROR_SUCCESS;
+         round_number++) {
         if (progress) {
-            printf("\r  round %u of %u%s", round + 1, bench->rounds,
-                   round == 0 ? " (warm-up)" : "          ");
+            printf("\r  round %u of %u%s", round_number + 1, bench->rounds,
+                   round_number == 0 ? " (warm-up)" : "          ");
             fflush(stdout);
         }
         for (i = 0; i < bench->result_count && bench->error == ERROR_SUCCESS; i++) {
             value = run_one(bench, &bench->results[i]);
-            if (round > 0) {
+            if (round_number > 0) {
                 bench->results[i].samples[bench->results[i].sample_count] = value;
                 bench->results[i].sample_count++;
             }
