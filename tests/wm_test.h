@@ -30,6 +30,7 @@
 
 #include <windows.h>
 
+#include "wm_os_fault.h"
 #include "wm_system.h"
 
 /* An error code no real call returns, so a test can tell an injected failure apart. */
