@@ -150,8 +150,8 @@ static void mapped_reset(wm_mapped_file_t *mapped, wm_map_access_t access)
     mapped->access = access;
 }
 
-DWORD wm_map_file_open(const wchar_t *path, wm_map_access_t access, ULONGLONG size,
-                       wm_mapped_file_t *mapped)
+DWORD wm_mapped_file_open(const wchar_t *path, wm_map_access_t access, ULONGLONG size,
+                          wm_mapped_file_t *mapped)
 {
     HANDLE file = INVALID_HANDLE_VALUE;
     HANDLE mapping = NULL;
@@ -226,7 +226,7 @@ cleanup:
     return error;
 }
 
-DWORD wm_map_file_close(wm_mapped_file_t *mapped)
+DWORD wm_mapped_file_close(wm_mapped_file_t *mapped)
 {
     DWORD error = ERROR_SUCCESS;
     BOOL ok = FALSE;
@@ -252,7 +252,8 @@ DWORD wm_map_file_close(wm_mapped_file_t *mapped)
     return error;
 }
 
-DWORD wm_map_view(const wm_mapped_file_t *mapped, ULONGLONG offset, SIZE_T length, wm_view_t *view)
+DWORD wm_mapped_file_view(const wm_mapped_file_t *mapped, ULONGLONG offset, SIZE_T length,
+                          wm_view_t *view)
 {
     DWORD access = FILE_MAP_READ;
     ULONGLONG remaining = 0;
@@ -282,8 +283,8 @@ DWORD wm_map_view(const wm_mapped_file_t *mapped, ULONGLONG offset, SIZE_T lengt
     return wm_view_map(mapped->mapping, access, offset, length, view);
 }
 
-DWORD wm_map_walk(const wm_mapped_file_t *mapped, SIZE_T view_size, wm_map_chunk_fn visit,
-                  void *context)
+DWORD wm_mapped_file_walk(const wm_mapped_file_t *mapped, SIZE_T view_size,
+                          wm_mapped_file_chunk_fn visit, void *context)
 {
     wm_view_t view;
     DWORD granularity = 0;
@@ -309,7 +310,7 @@ DWORD wm_map_walk(const wm_mapped_file_t *mapped, SIZE_T view_size, wm_map_chunk
         if ((ULONGLONG)length > mapped->size - offset) {
             length = (SIZE_T)(mapped->size - offset);
         }
-        error = wm_map_view(mapped, offset, length, &view);
+        error = wm_mapped_file_view(mapped, offset, length, &view);
         if (error != ERROR_SUCCESS) {
             return error;
         }
@@ -338,16 +339,17 @@ static int count_bytes(void *context, ULONGLONG offset, const unsigned char *byt
     return 0;
 }
 
-DWORD wm_map_histogram(const wm_mapped_file_t *mapped, SIZE_T view_size, ULONGLONG counts[256])
+DWORD wm_mapped_file_histogram(const wm_mapped_file_t *mapped, SIZE_T view_size,
+                               ULONGLONG counts[256])
 {
     if (counts == NULL) {
         return ERROR_INVALID_PARAMETER;
     }
     memset(counts, 0, 256 * sizeof counts[0]);
-    return wm_map_walk(mapped, view_size, count_bytes, counts);
+    return wm_mapped_file_walk(mapped, view_size, count_bytes, counts);
 }
 
-DWORD wm_map_file_reverse(const wchar_t *path)
+DWORD wm_mapped_file_reverse(const wchar_t *path)
 {
     wm_mapped_file_t mapped;
     wm_view_t view;
@@ -384,11 +386,11 @@ DWORD wm_map_file_reverse(const wchar_t *path)
     if (error != ERROR_SUCCESS || probe.QuadPart < 2) {
         return error;
     }
-    error = wm_map_file_open(path, WM_MAP_WRITE, 0, &mapped);
+    error = wm_mapped_file_open(path, WM_MAP_WRITE, 0, &mapped);
     if (error != ERROR_SUCCESS) {
         return error;
     }
-    error = wm_map_view(&mapped, 0, 0, &view); /* 0: the whole file */
+    error = wm_mapped_file_view(&mapped, 0, 0, &view); /* 0: the whole file */
     if (error != ERROR_SUCCESS) {
         goto cleanup;
     }
@@ -408,7 +410,7 @@ cleanup:
     if (error == ERROR_SUCCESS) {
         error = release_error;
     }
-    release_error = wm_map_file_close(&mapped);
+    release_error = wm_mapped_file_close(&mapped);
     if (error == ERROR_SUCCESS) {
         error = release_error;
     }

@@ -38,7 +38,7 @@ typedef enum wm_map_access_e
     WM_MAP_COPY   /* PAGE_WRITECOPY section, FILE_MAP_COPY views: writes stay private */
 } wm_map_access_t;
 
-/* A file opened and mapped. Owned by the caller; release with wm_map_file_close. */
+/* A file opened and mapped. Owned by the caller; release with wm_mapped_file_close. */
 typedef struct wm_mapped_file_s
 {
     HANDLE file;            /* CreateFileW's handle, or INVALID_HANDLE_VALUE */
@@ -64,23 +64,24 @@ typedef struct wm_view_s
  * WM_MAP_READ and WM_MAP_COPY open the file for reading only: they never change it.
  * On failure *mapped holds the sentinels and nothing is left open.
  */
-DWORD wm_map_file_open(const wchar_t *path, wm_map_access_t access, ULONGLONG size,
-                       wm_mapped_file_t *mapped);
+DWORD wm_mapped_file_open(const wchar_t *path, wm_map_access_t access, ULONGLONG size,
+                          wm_mapped_file_t *mapped);
 
 /* Closes the mapping, then the file (views stay valid until unmapped). Each close is
  * checked; the first error is returned and the fields are the sentinels afterwards. */
-DWORD wm_map_file_close(wm_mapped_file_t *mapped);
+DWORD wm_mapped_file_close(wm_mapped_file_t *mapped);
 
 /*
  * Maps length bytes of mapped's file from any offset: the view starts at the offset
  * rounded down to the allocation granularity and view->data points at the byte asked for.
  * offset + length must not pass mapped->size; length 0 means "to the end of the file".
  */
-DWORD wm_map_view(const wm_mapped_file_t *mapped, ULONGLONG offset, SIZE_T length, wm_view_t *view);
+DWORD wm_mapped_file_view(const wm_mapped_file_t *mapped, ULONGLONG offset, SIZE_T length,
+                          wm_view_t *view);
 
 /*
  * Maps a view of any section handle with FILE_MAP_* access, rounding offset down like
- * wm_map_view. length 0 maps to the end of the section (view->length is then 0).
+ * wm_mapped_file_view. length 0 maps to the end of the section (view->length is then 0).
  */
 DWORD wm_view_map(HANDLE mapping, DWORD access, ULONGLONG offset, SIZE_T length, wm_view_t *view);
 
@@ -97,25 +98,26 @@ DWORD wm_view_unmap(wm_view_t *view);
  * INVALID_HANDLE_VALUE, waits for the file to reach the disk (FlushFileBuffers). */
 DWORD wm_view_flush(const wm_view_t *view, HANDLE file);
 
-/* Called by wm_map_walk for each view: bytes [offset, offset + length) of the file.
- * Return 0 to go on, anything else to stop (wm_map_walk then returns ERROR_CANCELLED). */
-typedef int (*wm_map_chunk_fn)(void *context, ULONGLONG offset, const unsigned char *bytes,
-                               SIZE_T length);
+/* Called by wm_mapped_file_walk for each view: bytes [offset, offset + length) of the file.
+ * Return 0 to go on, anything else to stop (wm_mapped_file_walk then returns ERROR_CANCELLED). */
+typedef int (*wm_mapped_file_chunk_fn)(void *context, ULONGLONG offset, const unsigned char *bytes,
+                                       SIZE_T length);
 
 /*
  * Walks the whole of mapped's file through views of view_size bytes (a non-zero multiple
  * of the allocation granularity), one view mapped at a time: files larger than the address
  * space, or than 4 GiB, walk the same way.
  */
-DWORD wm_map_walk(const wm_mapped_file_t *mapped, SIZE_T view_size, wm_map_chunk_fn visit,
-                  void *context);
+DWORD wm_mapped_file_walk(const wm_mapped_file_t *mapped, SIZE_T view_size,
+                          wm_mapped_file_chunk_fn visit, void *context);
 
 /* Counts each byte value of mapped's file into counts (256 entries, zeroed first) with
- * wm_map_walk. */
-DWORD wm_map_histogram(const wm_mapped_file_t *mapped, SIZE_T view_size, ULONGLONG counts[256]);
+ * wm_mapped_file_walk. */
+DWORD wm_mapped_file_histogram(const wm_mapped_file_t *mapped, SIZE_T view_size,
+                               ULONGLONG counts[256]);
 
 /* Reverses the bytes of the file at path in place through one read-write view, flushes
  * and closes. 0 and 1 byte files are left as they are (and are not mapped: nothing to do). */
-DWORD wm_map_file_reverse(const wchar_t *path);
+DWORD wm_mapped_file_reverse(const wchar_t *path);
 
 #endif /* WM_MAPPED_FILES_H */

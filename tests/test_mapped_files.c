@@ -133,9 +133,9 @@ static void test_mapped_write_flush_then_readfile_sees_the_same_bytes(void **sta
 
     (void)state;
     make_temp_file(path, file_size);
-    assert_int_equal(wm_map_file_open(path, WM_MAP_WRITE, 0, &mapped), ERROR_SUCCESS);
+    assert_int_equal(wm_mapped_file_open(path, WM_MAP_WRITE, 0, &mapped), ERROR_SUCCESS);
     assert_int_equal(mapped.size, file_size);
-    assert_int_equal(wm_map_view(&mapped, 0, 0, &view), ERROR_SUCCESS);
+    assert_int_equal(wm_mapped_file_view(&mapped, 0, 0, &view), ERROR_SUCCESS);
     assert_int_equal(view.length, file_size);
     for (i = 0; i < view.length; i++) {
         view.data[i] = (unsigned char)(255 - pattern_byte(i));
@@ -143,7 +143,7 @@ static void test_mapped_write_flush_then_readfile_sees_the_same_bytes(void **sta
     assert_int_equal(wm_view_flush(&view, mapped.file), ERROR_SUCCESS);
     assert_int_equal(wm_view_unmap(&view), ERROR_SUCCESS);
     assert_null(view.base);
-    assert_int_equal(wm_map_file_close(&mapped), ERROR_SUCCESS);
+    assert_int_equal(wm_mapped_file_close(&mapped), ERROR_SUCCESS);
     assert_true(mapped.file == INVALID_HANDLE_VALUE && mapped.mapping == NULL);
 
     bytes = read_whole_file(path, &size);
@@ -167,7 +167,7 @@ static void test_mapped_reverse_is_byte_exact_for_awkward_sizes(void **state)
     (void)state;
     for (k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
         make_temp_file(path, sizes[k]);
-        assert_int_equal(wm_map_file_reverse(path), ERROR_SUCCESS);
+        assert_int_equal(wm_mapped_file_reverse(path), ERROR_SUCCESS);
         bytes = read_whole_file(path, &size);
         assert_int_equal(size, sizes[k]);
         for (i = 0; i < size; i++) {
@@ -188,8 +188,8 @@ static void test_mapped_view_at_an_unaligned_offset_points_at_that_byte(void **s
 
     (void)state;
     make_temp_file(path, (ULONGLONG)system_facts.allocation_granularity * 3);
-    assert_int_equal(wm_map_file_open(path, WM_MAP_READ, 0, &mapped), ERROR_SUCCESS);
-    assert_int_equal(wm_map_view(&mapped, offset, 100, &view), ERROR_SUCCESS);
+    assert_int_equal(wm_mapped_file_open(path, WM_MAP_READ, 0, &mapped), ERROR_SUCCESS);
+    assert_int_equal(wm_mapped_file_view(&mapped, offset, 100, &view), ERROR_SUCCESS);
     assert_int_equal((uintptr_t)view.base % system_facts.allocation_granularity, 0);
     assert_ptr_equal(view.data, (unsigned char *)view.base + 12345);
     assert_int_equal(view.data[0], pattern_byte(offset));
@@ -197,7 +197,7 @@ static void test_mapped_view_at_an_unaligned_offset_points_at_that_byte(void **s
     assert_true(VirtualQuery(view.base, &info, sizeof info) != 0);
     assert_int_equal(info.Type, MEM_MAPPED);
     assert_int_equal(wm_view_unmap(&view), ERROR_SUCCESS);
-    assert_int_equal(wm_map_file_close(&mapped), ERROR_SUCCESS);
+    assert_int_equal(wm_mapped_file_close(&mapped), ERROR_SUCCESS);
     assert_true(DeleteFileW(path));
 }
 
@@ -209,7 +209,7 @@ static void test_mapped_exact_view_at_an_unaligned_offset_fails_with_mapped_alig
 
     (void)state;
     make_temp_file(path, (ULONGLONG)system_facts.allocation_granularity * 2);
-    assert_int_equal(wm_map_file_open(path, WM_MAP_READ, 0, &mapped), ERROR_SUCCESS);
+    assert_int_equal(wm_mapped_file_open(path, WM_MAP_READ, 0, &mapped), ERROR_SUCCESS);
     /* A page-aligned offset is still not granularity-aligned (MapViewOfFileEx). */
     assert_int_equal(
         wm_view_map_exact(mapped.mapping, FILE_MAP_READ, system_facts.page_size, 1, &base),
@@ -219,7 +219,7 @@ static void test_mapped_exact_view_at_an_unaligned_offset_fails_with_mapped_alig
                                        system_facts.allocation_granularity, 1, &base),
                      ERROR_SUCCESS);
     assert_true(UnmapViewOfFile(base));
-    assert_int_equal(wm_map_file_close(&mapped), ERROR_SUCCESS);
+    assert_int_equal(wm_mapped_file_close(&mapped), ERROR_SUCCESS);
     assert_true(DeleteFileW(path));
 }
 
@@ -235,15 +235,16 @@ static void test_mapped_a_larger_mapping_grows_the_file(void **state)
     (void)state;
     make_temp_file(path, 100);
     /* Read-only and copy-on-write mappings cannot grow a file. */
-    assert_int_equal(wm_map_file_open(path, WM_MAP_READ, grown, &mapped), ERROR_INVALID_PARAMETER);
-    assert_int_equal(wm_map_file_open(path, WM_MAP_WRITE, grown, &mapped), ERROR_SUCCESS);
+    assert_int_equal(wm_mapped_file_open(path, WM_MAP_READ, grown, &mapped),
+                     ERROR_INVALID_PARAMETER);
+    assert_int_equal(wm_mapped_file_open(path, WM_MAP_WRITE, grown, &mapped), ERROR_SUCCESS);
     assert_int_equal(mapped.size, grown);
-    assert_int_equal(wm_map_view(&mapped, grown - 1, 1, &view), ERROR_SUCCESS);
+    assert_int_equal(wm_mapped_file_view(&mapped, grown - 1, 1, &view), ERROR_SUCCESS);
     assert_int_equal(view.data[0], 0); /* the new bytes read as zero */
     view.data[0] = 0xAB;
     assert_int_equal(wm_view_flush(&view, mapped.file), ERROR_SUCCESS);
     assert_int_equal(wm_view_unmap(&view), ERROR_SUCCESS);
-    assert_int_equal(wm_map_file_close(&mapped), ERROR_SUCCESS);
+    assert_int_equal(wm_mapped_file_close(&mapped), ERROR_SUCCESS);
     bytes = read_whole_file(path, &size);
     assert_int_equal(size, grown);
     assert_int_equal(bytes[0], pattern_byte(0));
@@ -261,7 +262,7 @@ static void test_mapped_an_empty_file_cannot_be_mapped(void **state)
 
     (void)state;
     make_temp_file(path, 0);
-    assert_int_equal(wm_map_file_open(path, WM_MAP_READ, 0, &mapped), ERROR_FILE_INVALID);
+    assert_int_equal(wm_mapped_file_open(path, WM_MAP_READ, 0, &mapped), ERROR_FILE_INVALID);
     assert_true(mapped.file == INVALID_HANDLE_VALUE && mapped.mapping == NULL);
     assert_true(DeleteFileW(path));
 }
@@ -279,10 +280,10 @@ static void test_mapped_copy_on_write_stays_private(void **state)
 
     (void)state;
     make_temp_file(path, system_facts.page_size * 2);
-    assert_int_equal(wm_map_file_open(path, WM_MAP_COPY, 0, &private_map), ERROR_SUCCESS);
-    assert_int_equal(wm_map_file_open(path, WM_MAP_READ, 0, &shared_map), ERROR_SUCCESS);
-    assert_int_equal(wm_map_view(&private_map, 0, 0, &private_view), ERROR_SUCCESS);
-    assert_int_equal(wm_map_view(&shared_map, 0, 0, &other_view), ERROR_SUCCESS);
+    assert_int_equal(wm_mapped_file_open(path, WM_MAP_COPY, 0, &private_map), ERROR_SUCCESS);
+    assert_int_equal(wm_mapped_file_open(path, WM_MAP_READ, 0, &shared_map), ERROR_SUCCESS);
+    assert_int_equal(wm_mapped_file_view(&private_map, 0, 0, &private_view), ERROR_SUCCESS);
+    assert_int_equal(wm_mapped_file_view(&shared_map, 0, 0, &other_view), ERROR_SUCCESS);
     assert_true(VirtualQuery(private_view.base, &info, sizeof info) != 0);
     assert_int_equal(info.Protect, PAGE_WRITECOPY);
 
@@ -297,8 +298,8 @@ static void test_mapped_copy_on_write_stays_private(void **state)
     }
     assert_int_equal(wm_view_unmap(&other_view), ERROR_SUCCESS);
     assert_int_equal(wm_view_unmap(&private_view), ERROR_SUCCESS);
-    assert_int_equal(wm_map_file_close(&shared_map), ERROR_SUCCESS);
-    assert_int_equal(wm_map_file_close(&private_map), ERROR_SUCCESS);
+    assert_int_equal(wm_mapped_file_close(&shared_map), ERROR_SUCCESS);
+    assert_int_equal(wm_mapped_file_close(&private_map), ERROR_SUCCESS);
     bytes = read_whole_file(path, &size);
     assert_int_equal(bytes[0], pattern_byte(0)); /* the file: unchanged */
     free(bytes);
@@ -321,15 +322,16 @@ static void test_mapped_sliding_histogram_equals_the_readfile_histogram(void **s
     view_sizes[2] = (SIZE_T)system_facts.allocation_granularity * 16; /* larger than the file */
     make_temp_file(path, size);
     readfile_histogram(path, expected);
-    assert_int_equal(wm_map_file_open(path, WM_MAP_READ, 0, &mapped), ERROR_SUCCESS);
+    assert_int_equal(wm_mapped_file_open(path, WM_MAP_READ, 0, &mapped), ERROR_SUCCESS);
     for (k = 0; k < 3; k++) {
-        assert_int_equal(wm_map_histogram(&mapped, view_sizes[k], counts), ERROR_SUCCESS);
+        assert_int_equal(wm_mapped_file_histogram(&mapped, view_sizes[k], counts), ERROR_SUCCESS);
         assert_memory_equal(counts, expected, sizeof counts);
     }
     /* A view size that is not a multiple of the granularity cannot slide. */
-    assert_int_equal(wm_map_histogram(&mapped, system_facts.allocation_granularity + 1, counts),
-                     ERROR_INVALID_PARAMETER);
-    assert_int_equal(wm_map_file_close(&mapped), ERROR_SUCCESS);
+    assert_int_equal(
+        wm_mapped_file_histogram(&mapped, system_facts.allocation_granularity + 1, counts),
+        ERROR_INVALID_PARAMETER);
+    assert_int_equal(wm_mapped_file_close(&mapped), ERROR_SUCCESS);
     assert_true(DeleteFileW(path));
 }
 
@@ -376,14 +378,14 @@ static void test_mapped_histogram_of_a_sparse_file_beyond_4_gib(void **state)
     offsets[1] = FOUR_GIB + 5; /* beyond 4 GiB: needs the high offset DWORD */
     offsets[2] = size - 1;     /* the very last byte */
     make_sparse_file(path, size, offsets, 3);
-    assert_int_equal(wm_map_file_open(path, WM_MAP_READ, 0, &mapped), ERROR_SUCCESS);
+    assert_int_equal(wm_mapped_file_open(path, WM_MAP_READ, 0, &mapped), ERROR_SUCCESS);
     assert_int_equal(mapped.size, size);
-    assert_int_equal(
-        wm_map_histogram(&mapped, (SIZE_T)system_facts.allocation_granularity * 1024, counts),
-        ERROR_SUCCESS);
+    assert_int_equal(wm_mapped_file_histogram(
+                         &mapped, (SIZE_T)system_facts.allocation_granularity * 1024, counts),
+                     ERROR_SUCCESS);
     assert_int_equal(counts[0x5A], 3);
     assert_int_equal(counts[0], size - 3);
-    assert_int_equal(wm_map_file_close(&mapped), ERROR_SUCCESS);
+    assert_int_equal(wm_mapped_file_close(&mapped), ERROR_SUCCESS);
     assert_true(DeleteFileW(path));
 }
 
@@ -407,15 +409,15 @@ static void test_mapped_read_only_and_copy_never_change_the_file(void **state)
     free(bytes);
     assert_true(GetFileAttributesExW(path, GetFileExInfoStandard, &before));
     Sleep(20); /* so that a write would show in the modification time */
-    assert_int_equal(wm_map_file_open(path, WM_MAP_READ, 0, &mapped), ERROR_SUCCESS);
-    assert_int_equal(wm_map_histogram(&mapped, system_facts.allocation_granularity, counts),
+    assert_int_equal(wm_mapped_file_open(path, WM_MAP_READ, 0, &mapped), ERROR_SUCCESS);
+    assert_int_equal(wm_mapped_file_histogram(&mapped, system_facts.allocation_granularity, counts),
                      ERROR_SUCCESS);
-    assert_int_equal(wm_map_file_close(&mapped), ERROR_SUCCESS);
-    assert_int_equal(wm_map_file_open(path, WM_MAP_COPY, 0, &mapped), ERROR_SUCCESS);
-    assert_int_equal(wm_map_view(&mapped, 0, 0, &view), ERROR_SUCCESS);
+    assert_int_equal(wm_mapped_file_close(&mapped), ERROR_SUCCESS);
+    assert_int_equal(wm_mapped_file_open(path, WM_MAP_COPY, 0, &mapped), ERROR_SUCCESS);
+    assert_int_equal(wm_mapped_file_view(&mapped, 0, 0, &view), ERROR_SUCCESS);
     view.data[0] ^= 0xFF;
     assert_int_equal(wm_view_unmap(&view), ERROR_SUCCESS);
-    assert_int_equal(wm_map_file_close(&mapped), ERROR_SUCCESS);
+    assert_int_equal(wm_mapped_file_close(&mapped), ERROR_SUCCESS);
     bytes = read_whole_file(path, &size);
     hash_after = wm_checksum(bytes, size, WM_CHECKSUM_SEED);
     free(bytes);
@@ -436,24 +438,24 @@ static void test_mapped_every_function_rejects_invalid_parameters(void **state)
     void *base = NULL;
 
     (void)state;
-    assert_int_equal(wm_map_file_open(NULL, WM_MAP_READ, 0, &mapped), ERROR_INVALID_PARAMETER);
-    assert_int_equal(wm_map_file_open(L"", WM_MAP_READ, 0, &mapped), ERROR_INVALID_PARAMETER);
-    assert_int_equal(wm_map_file_open(L"x", (wm_map_access_t)7, 0, &mapped),
+    assert_int_equal(wm_mapped_file_open(NULL, WM_MAP_READ, 0, &mapped), ERROR_INVALID_PARAMETER);
+    assert_int_equal(wm_mapped_file_open(L"", WM_MAP_READ, 0, &mapped), ERROR_INVALID_PARAMETER);
+    assert_int_equal(wm_mapped_file_open(L"x", (wm_map_access_t)7, 0, &mapped),
                      ERROR_INVALID_PARAMETER);
-    assert_int_equal(wm_map_file_open(L"x", WM_MAP_READ, 0, NULL), ERROR_INVALID_PARAMETER);
-    assert_int_equal(wm_map_file_close(NULL), ERROR_INVALID_PARAMETER);
-    assert_int_equal(wm_map_view(NULL, 0, 0, &view), ERROR_INVALID_PARAMETER);
-    assert_int_equal(wm_map_view(&mapped, 0, 0, NULL), ERROR_INVALID_PARAMETER);
+    assert_int_equal(wm_mapped_file_open(L"x", WM_MAP_READ, 0, NULL), ERROR_INVALID_PARAMETER);
+    assert_int_equal(wm_mapped_file_close(NULL), ERROR_INVALID_PARAMETER);
+    assert_int_equal(wm_mapped_file_view(NULL, 0, 0, &view), ERROR_INVALID_PARAMETER);
+    assert_int_equal(wm_mapped_file_view(&mapped, 0, 0, NULL), ERROR_INVALID_PARAMETER);
     assert_int_equal(wm_view_map(NULL, FILE_MAP_READ, 0, 0, &view), ERROR_INVALID_PARAMETER);
     assert_int_equal(wm_view_map(NULL, FILE_MAP_READ, 0, 0, NULL), ERROR_INVALID_PARAMETER);
     assert_int_equal(wm_view_map_exact(NULL, FILE_MAP_READ, 0, 0, &base), ERROR_INVALID_PARAMETER);
     assert_int_equal(wm_view_map_exact(NULL, FILE_MAP_READ, 0, 0, NULL), ERROR_INVALID_PARAMETER);
     assert_int_equal(wm_view_unmap(NULL), ERROR_INVALID_PARAMETER);
     assert_int_equal(wm_view_flush(NULL, INVALID_HANDLE_VALUE), ERROR_INVALID_PARAMETER);
-    assert_int_equal(wm_map_walk(NULL, 65536, NULL, NULL), ERROR_INVALID_PARAMETER);
-    assert_int_equal(wm_map_histogram(NULL, 65536, counts), ERROR_INVALID_PARAMETER);
-    assert_int_equal(wm_map_histogram(&mapped, 65536, NULL), ERROR_INVALID_PARAMETER);
-    assert_int_equal(wm_map_file_reverse(NULL), ERROR_INVALID_PARAMETER);
+    assert_int_equal(wm_mapped_file_walk(NULL, 65536, NULL, NULL), ERROR_INVALID_PARAMETER);
+    assert_int_equal(wm_mapped_file_histogram(NULL, 65536, counts), ERROR_INVALID_PARAMETER);
+    assert_int_equal(wm_mapped_file_histogram(&mapped, 65536, NULL), ERROR_INVALID_PARAMETER);
+    assert_int_equal(wm_mapped_file_reverse(NULL), ERROR_INVALID_PARAMETER);
 }
 
 /* ---- The sweep: each operation with each of its OS calls failing in turn ---- */
@@ -473,17 +475,17 @@ static DWORD map_write_flush_close(void)
     wm_view_t view;
     DWORD error = ERROR_SUCCESS;
 
-    error = wm_map_file_open(sweep_path, WM_MAP_WRITE, 0, &mapped);
+    error = wm_mapped_file_open(sweep_path, WM_MAP_WRITE, 0, &mapped);
     if (error != ERROR_SUCCESS) {
         return error;
     }
-    error = wm_map_view(&mapped, 1, 10, &view);
+    error = wm_mapped_file_view(&mapped, 1, 10, &view);
     if (error == ERROR_SUCCESS) {
         view.data[0] = 1;
         error = wm_view_flush(&view, mapped.file);
         error = first_error(error, wm_view_unmap(&view));
     }
-    return first_error(error, wm_map_file_close(&mapped));
+    return first_error(error, wm_mapped_file_close(&mapped));
 }
 
 static DWORD histogram(void)
@@ -492,17 +494,17 @@ static DWORD histogram(void)
     ULONGLONG counts[256];
     DWORD error = ERROR_SUCCESS;
 
-    error = wm_map_file_open(sweep_path, WM_MAP_READ, 0, &mapped);
+    error = wm_mapped_file_open(sweep_path, WM_MAP_READ, 0, &mapped);
     if (error != ERROR_SUCCESS) {
         return error;
     }
-    error = wm_map_histogram(&mapped, system_facts.allocation_granularity, counts);
-    return first_error(error, wm_map_file_close(&mapped));
+    error = wm_mapped_file_histogram(&mapped, system_facts.allocation_granularity, counts);
+    return first_error(error, wm_mapped_file_close(&mapped));
 }
 
 static DWORD reverse(void)
 {
-    return wm_map_file_reverse(sweep_path);
+    return wm_mapped_file_reverse(sweep_path);
 }
 
 static void sweep(const char *name, operation_fn operation)
