@@ -672,19 +672,19 @@ static double run_touch(bench_t *bench, int retouch)
  * vectored handler's commit, and the instruction again. */
 static double run_cod_touch(bench_t *bench)
 {
-    wm_cod_region_t region;
+    wm_commit_on_demand_region_t region;
     double ns = 0.0;
     DWORD error = ERROR_SUCCESS;
 
-    error = wm_cod_create(bench->touch_bytes, 0 /* no commit limit */, &region);
+    error = wm_commit_on_demand_create(bench->touch_bytes, 0 /* no commit limit */, &region);
     if (error != ERROR_SUCCESS) {
-        fail(bench, "wm_cod_create", error);
+        fail(bench, "wm_commit_on_demand_create", error);
         return 0.0;
     }
     ns = touch_pages(bench, (unsigned char *)region.base, bench->touch_bytes);
-    error = wm_cod_destroy(&region);
+    error = wm_commit_on_demand_destroy(&region);
     if (error != ERROR_SUCCESS) {
-        fail(bench, "wm_cod_destroy", error);
+        fail(bench, "wm_commit_on_demand_destroy", error);
     }
     return ns;
 }
