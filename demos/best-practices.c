@@ -679,11 +679,11 @@ static void show_views(wm_lesson_t *lesson, const wm_system_t *system)
     error = make_temp_file(path, size, &file);
     wm_claim_success(lesson, "A 4 MiB temp file (FILE_FLAG_DELETE_ON_CLOSE)", error);
     if (error == ERROR_SUCCESS) {
-        error = wm_map_file_open(path, WM_MAP_READ, 0 /* the whole file */, &mapped);
+        error = wm_mapped_file_open(path, WM_MAP_READ, 0 /* the whole file */, &mapped);
         wm_claim_success(lesson, "CreateFileMappingW (read-only)", error);
     }
     if (error == ERROR_SUCCESS) {
-        error = wm_map_view(&mapped, 0, 0 /* the whole file */, &view);
+        error = wm_mapped_file_view(&mapped, 0, 0 /* the whole file */, &view);
         wm_claim_success(lesson, "don't: one view of the whole file", error);
     }
     if (error == ERROR_SUCCESS) {
@@ -691,7 +691,7 @@ static void show_views(wm_lesson_t *lesson, const wm_system_t *system)
         wm_value_bytes(lesson, "don't: address space of the one view", size);
         error = wm_view_unmap(&view);
         wm_claim_success(lesson, "UnmapViewOfFile", error);
-        error = wm_map_walk(&mapped, view_size, tally_view, &tally);
+        error = wm_mapped_file_walk(&mapped, view_size, tally_view, &tally);
         wm_claim_success(lesson, "do: sliding views", error);
         wm_value_bytes(lesson, "do: address space of the largest view", tally.largest);
         wm_value_count(lesson, "views mapped one after another", tally.views, NULL);
@@ -701,7 +701,7 @@ static void show_views(wm_lesson_t *lesson, const wm_system_t *system)
             lesson, NULL, "No sliding view was larger than 256 KiB: 1/16 of the address space.",
             tally.largest <= view_size && tally.views == MAP_FILE_GRANULES / MAP_VIEW_GRANULES);
     }
-    error = wm_map_file_close(&mapped);
+    error = wm_mapped_file_close(&mapped);
     wm_claim_success(lesson, "Closing the mapping and its file handle", error);
     if (file != INVALID_HANDLE_VALUE) {
         closed = CloseHandle(file); /* deletes the file: FILE_FLAG_DELETE_ON_CLOSE */

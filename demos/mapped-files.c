@@ -256,11 +256,11 @@ static void show_write_flush_read(wm_lesson_t *lesson, const wm_system_t *system
     if (error != ERROR_SUCCESS) {
         return;
     }
-    error = wm_map_file_open(temp.path, WM_MAP_WRITE, size, &mapped);
+    error = wm_mapped_file_open(temp.path, WM_MAP_WRITE, size, &mapped);
     wm_claim_success(lesson, "CreateFileMappingW(PAGE_READWRITE) larger than the empty file",
                      error);
     if (error == ERROR_SUCCESS) {
-        error = wm_map_view(&mapped, 0, 0, &view);
+        error = wm_mapped_file_view(&mapped, 0, 0, &view);
         wm_claim_success(lesson, "MapViewOfFileEx(FILE_MAP_WRITE)", error);
     }
     if (error == ERROR_SUCCESS) {
@@ -280,7 +280,7 @@ static void show_write_flush_read(wm_lesson_t *lesson, const wm_system_t *system
                  info.Type == MEM_MAPPED &&
                      (uintptr_t)info.AllocationBase % system->allocation_granularity == 0);
     }
-    error = wm_map_file_close(&mapped);
+    error = wm_mapped_file_close(&mapped);
     wm_claim_success(lesson, "CloseHandle(mapping), CloseHandle(file)", error);
 
     (void)GetFileSizeEx(temp.anchor, &file_size);
@@ -314,10 +314,10 @@ static int run_die_holding_temp(void)
     DWORD error = temp_create(&temp);
 
     if (error == ERROR_SUCCESS) {
-        error = wm_map_file_open(temp.path, WM_MAP_WRITE, 1, &mapped); /* grows it to 1 byte */
+        error = wm_mapped_file_open(temp.path, WM_MAP_WRITE, 1, &mapped); /* grows it to 1 byte */
     }
     if (error == ERROR_SUCCESS) {
-        error = wm_map_view(&mapped, 0, 0, &view);
+        error = wm_mapped_file_view(&mapped, 0, 0, &view);
     }
     if (error == ERROR_SUCCESS) {
         error = wm_utf8_from_wide(temp.path, path, sizeof path);
@@ -394,7 +394,7 @@ static void show_reverse_in_place(wm_lesson_t *lesson, const wm_system_t *system
             error = temp_fill(&temp, sizes[k]);
         }
         if (error == ERROR_SUCCESS) {
-            error = wm_map_file_reverse(temp.path);
+            error = wm_mapped_file_reverse(temp.path);
         }
         exact = 0;
         check = (unsigned char *)malloc(sizes[k] + 1);
@@ -414,7 +414,7 @@ static void show_reverse_in_place(wm_lesson_t *lesson, const wm_system_t *system
         wm_claim(lesson, NULL, name, error == ERROR_SUCCESS && exact && removed);
     }
     if (config->user_file != NULL && config->write) {
-        error = wm_map_file_reverse(config->user_file);
+        error = wm_mapped_file_reverse(config->user_file);
         wm_claim_success(lesson, "--write: reversing your file in place (run again to undo)",
                          error);
     } else if (config->user_file != NULL) {
@@ -495,7 +495,7 @@ static void histogram_of(wm_lesson_t *lesson, const wchar_t *path, SIZE_T view_s
     int most = 0;
     int i = 0;
 
-    error = wm_map_file_open(path, WM_MAP_READ, 0, &mapped);
+    error = wm_mapped_file_open(path, WM_MAP_READ, 0, &mapped);
     if (error == ERROR_FILE_INVALID) {
         wm_note(lesson, "%s is empty: there is nothing to map.", what);
         return;
@@ -507,10 +507,10 @@ static void histogram_of(wm_lesson_t *lesson, const wchar_t *path, SIZE_T view_s
     }
     wm_value_bytes(lesson, "file size", mapped.size);
     wm_value_count(lesson, "views needed", (mapped.size + view_size - 1) / view_size, NULL);
-    error = wm_map_histogram(&mapped, view_size, mapped_counts);
+    error = wm_mapped_file_histogram(&mapped, view_size, mapped_counts);
     snprintf(claim, sizeof claim, "%s: the histogram through sliding views", what);
     wm_claim_success(lesson, claim, error);
-    close_error = wm_map_file_close(&mapped);
+    close_error = wm_mapped_file_close(&mapped);
     wm_claim_success(lesson, "CloseHandle(mapping), CloseHandle(file)", close_error);
     if (error != ERROR_SUCCESS) {
         return;
@@ -554,7 +554,7 @@ static void show_sliding_views(wm_lesson_t *lesson, const wm_system_t *system,
     wm_claim_success(lesson, "A temp file of six views and an odd tail", error);
     if (error == ERROR_SUCCESS) {
         histogram_of(lesson, temp.path, view_size, "The temp file");
-        error = wm_map_file_open(temp.path, WM_MAP_READ, 0, &mapped);
+        error = wm_mapped_file_open(temp.path, WM_MAP_READ, 0, &mapped);
         wm_claim_success(lesson, "Mapping it again", error);
     }
     if (error == ERROR_SUCCESS) {
@@ -567,7 +567,7 @@ static void show_sliding_views(wm_lesson_t *lesson, const wm_system_t *system,
         if (base != NULL) {
             (void)UnmapViewOfFile(base); /* only if the claim above failed: nothing to teach */
         }
-        error = wm_map_file_close(&mapped);
+        error = wm_mapped_file_close(&mapped);
         wm_claim_success(lesson, "Closing it", error);
     }
     wm_claim(lesson, NULL, "The temp file is gone.", temp_remove(&temp));
@@ -608,16 +608,16 @@ static void show_copy_on_write(wm_lesson_t *lesson, const wm_system_t *system)
         error = temp_fill(&temp, (ULONGLONG)system->page_size * 2);
     }
     if (error == ERROR_SUCCESS) {
-        error = wm_map_file_open(temp.path, WM_MAP_COPY, 0, &private_map);
+        error = wm_mapped_file_open(temp.path, WM_MAP_COPY, 0, &private_map);
     }
     if (error == ERROR_SUCCESS) {
-        error = wm_map_file_open(temp.path, WM_MAP_READ, 0, &shared_map);
+        error = wm_mapped_file_open(temp.path, WM_MAP_READ, 0, &shared_map);
     }
     if (error == ERROR_SUCCESS) {
-        error = wm_map_view(&private_map, 0, 0, &private_view);
+        error = wm_mapped_file_view(&private_map, 0, 0, &private_view);
     }
     if (error == ERROR_SUCCESS) {
-        error = wm_map_view(&shared_map, 0, 0, &other_view);
+        error = wm_mapped_file_view(&shared_map, 0, 0, &other_view);
     }
     wm_claim_success(lesson, "A FILE_MAP_COPY view and a FILE_MAP_READ view of one temp file",
                      error);
@@ -646,9 +646,9 @@ static void show_copy_on_write(wm_lesson_t *lesson, const wm_system_t *system)
     wm_claim_success(lesson, "UnmapViewOfFile (the other view)", error);
     error = wm_view_unmap(&private_view);
     wm_claim_success(lesson, "UnmapViewOfFile (the copy-on-write view)", error);
-    error = wm_map_file_close(&shared_map);
+    error = wm_mapped_file_close(&shared_map);
     wm_claim_success(lesson, "Closing the read-only mapping and its file", error);
-    error = wm_map_file_close(&private_map);
+    error = wm_mapped_file_close(&private_map);
     wm_claim_success(lesson, "Closing the copy-on-write mapping and its file", error);
     error = temp.slot >= 0 ? read_start(temp.anchor, &first_byte, 1) : ERROR_INVALID_HANDLE;
     wm_claim(lesson, NULL, "ReadFile shows the file unchanged.",
@@ -728,10 +728,10 @@ static void show_sparse_file(wm_lesson_t *lesson, const wm_system_t *system)
                      "GetCompressedFileSizeW returns the logical size, not the bytes allocated "
                      "(measured here), so a sparse file's saving cannot be seen through it.");
 
-    error = wm_map_file_open(temp.path, WM_MAP_READ, 0, &mapped);
+    error = wm_mapped_file_open(temp.path, WM_MAP_READ, 0, &mapped);
     if (error == ERROR_SUCCESS) {
-        error =
-            wm_map_view(&mapped, middle - system->page_size, (SIZE_T)system->page_size * 2, &view);
+        error = wm_mapped_file_view(&mapped, middle - system->page_size,
+                                    (SIZE_T)system->page_size * 2, &view);
     }
     wm_claim_success(lesson, "A view of two pages around the written byte", error);
     if (error == ERROR_SUCCESS) {
@@ -745,7 +745,7 @@ static void show_sparse_file(wm_lesson_t *lesson, const wm_system_t *system)
         error = wm_view_unmap(&view);
         wm_claim_success(lesson, "UnmapViewOfFile", error);
     }
-    error = wm_map_file_close(&mapped); /* after a failed open it holds the sentinels */
+    error = wm_mapped_file_close(&mapped); /* after a failed open it holds the sentinels */
     wm_claim_success(lesson, "Closing the mapping and its file", error);
     wm_claim(lesson, NULL, "The temp file is gone.", temp_remove(&temp));
 }
@@ -801,7 +801,7 @@ static void scan_both_ways(wm_lesson_t *lesson, const wchar_t *path, SIZE_T view
 
     memset(&by_view, 0, sizeof by_view);
     memset(&by_read, 0, sizeof by_read);
-    error = wm_map_file_open(path, WM_MAP_READ, 0, &mapped);
+    error = wm_mapped_file_open(path, WM_MAP_READ, 0, &mapped);
     if (error == ERROR_FILE_INVALID) {
         wm_note(lesson, "%s is empty: there is nothing to scan.", what);
         return;
@@ -813,11 +813,11 @@ static void scan_both_ways(wm_lesson_t *lesson, const wchar_t *path, SIZE_T view
     }
     size = mapped.size;
     QueryPerformanceCounter(&start);
-    error = wm_map_walk(&mapped, view_size, add_bytes, &by_view);
+    error = wm_mapped_file_walk(&mapped, view_size, add_bytes, &by_view);
     QueryPerformanceCounter(&end);
     mapped_seconds = seconds_between(start, end);
     wm_claim_success(lesson, "The scan through views", error);
-    error = wm_map_file_close(&mapped);
+    error = wm_mapped_file_close(&mapped);
     wm_claim_success(lesson, "Closing the mapping and its file", error);
 
     file = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,

@@ -297,8 +297,8 @@ static void show_rounding(wm_lesson_t *lesson, const wm_system_t *system)
 
 static void show_mistakes(wm_lesson_t *lesson, const wm_system_t *system)
 {
-    wm_cod_region_t guarded;
-    wm_cod_stats_t stats;
+    wm_commit_on_demand_region_t guarded;
+    wm_commit_on_demand_stats_t stats;
     wm_region_t region;
     unsigned char *reserved = NULL;
     volatile unsigned char *read_target = NULL;
@@ -355,7 +355,7 @@ static void show_mistakes(wm_lesson_t *lesson, const wm_system_t *system)
     wm_claim_success(lesson, "VirtualFree(base, 0, MEM_RELEASE)", error);
 
     /* Touching reserved pages, with the handler of wm_commit_on_demand.h watching. */
-    error = wm_cod_create(2 * (SIZE_T)system->page_size, 0, &guarded);
+    error = wm_commit_on_demand_create(2 * (SIZE_T)system->page_size, 0, &guarded);
     wm_claim_success(lesson, "Reserving 2 pages watched by a vectored exception handler", error);
     if (error != ERROR_SUCCESS) {
         return;
@@ -363,14 +363,14 @@ static void show_mistakes(wm_lesson_t *lesson, const wm_system_t *system)
     read_target = (volatile unsigned char *)guarded.base + 100;
     write_target = (volatile unsigned char *)guarded.base + system->page_size + 200;
     read_value = *read_target; /* access violation (read): fixed, then reads 0 */
-    error = wm_cod_stats(&guarded, &stats);
+    error = wm_commit_on_demand_stats(&guarded, &stats);
     if (error == ERROR_SUCCESS) {
         read_address = stats.last_fault_address;
         read_access = stats.last_fault_access;
     }
     *write_target = written_value; /* access violation (write): fixed, then writes */
     if (error == ERROR_SUCCESS) {
-        error = wm_cod_stats(&guarded, &stats);
+        error = wm_commit_on_demand_stats(&guarded, &stats);
     }
     wm_claim_success(lesson, "Reading the handler's record", error);
 
@@ -382,17 +382,17 @@ static void show_mistakes(wm_lesson_t *lesson, const wm_system_t *system)
     wm_value_count(lesson, "  access type (0 read, 1 write)", stats.last_fault_access, NULL);
     wm_value_count(lesson, "access violations handled", stats.faults, NULL);
 
-    wm_claim(lesson, NULL,
-             "Reading a reserved page raised an access violation at that address (read).",
-             read_address == (uintptr_t)read_target && read_access == WM_COD_ACCESS_READ);
+    wm_claim(
+        lesson, NULL, "Reading a reserved page raised an access violation at that address (read).",
+        read_address == (uintptr_t)read_target && read_access == WM_COMMIT_ON_DEMAND_ACCESS_READ);
     wm_claim(lesson, NULL,
              "Writing a reserved page raised an access violation at that address (write).",
              stats.last_fault_address == (uintptr_t)write_target &&
-                 stats.last_fault_access == WM_COD_ACCESS_WRITE);
+                 stats.last_fault_access == WM_COMMIT_ON_DEMAND_ACCESS_WRITE);
     wm_claim(lesson, NULL,
              "After the handler committed the pages, the read gave 0 and the write stuck.",
              stats.faults == 2 && read_value == 0 && *write_target == written_value);
-    error = wm_cod_destroy(&guarded);
+    error = wm_commit_on_demand_destroy(&guarded);
     wm_claim_success(lesson, "Removing the handler and releasing the pages", error);
 }
 
@@ -483,8 +483,8 @@ static void show_commit_on_demand(wm_lesson_t *lesson, const wm_system_t *system
     };
     const SIZE_T cell_count = sizeof cells / sizeof cells[0];
     SIZE_T pages_of_cells[sizeof cells / sizeof cells[0]];
-    wm_cod_region_t sheet;
-    wm_cod_stats_t stats;
+    wm_commit_on_demand_region_t sheet;
+    wm_commit_on_demand_stats_t stats;
     wm_vm_usage_t usage;
     volatile unsigned char *cell = NULL;
     SIZE_T sheet_bytes = (SIZE_T)SHEET_ROWS * SHEET_COLUMNS * CELL_BYTES;
@@ -501,7 +501,7 @@ static void show_commit_on_demand(wm_lesson_t *lesson, const wm_system_t *system
             "first time it is touched. Writing a few scattered cells commits only the pages "
             "they are on.");
 
-    error = wm_cod_create(sheet_bytes, 0, &sheet);
+    error = wm_commit_on_demand_create(sheet_bytes, 0, &sheet);
     wm_claim_success(lesson, "Reserving the sheet and adding the handler", error);
     if (error != ERROR_SUCCESS) {
         return;
@@ -520,7 +520,7 @@ static void show_commit_on_demand(wm_lesson_t *lesson, const wm_system_t *system
         }
     }
     distinct_pages = count_distinct(pages_of_cells, cell_count);
-    error = wm_cod_stats(&sheet, &stats);
+    error = wm_commit_on_demand_stats(&sheet, &stats);
     wm_claim_success(lesson, "Reading the handler's counters", error);
     error = wm_vm_query_range(sheet.base, sheet.size, &usage);
     wm_claim_success(lesson, "VirtualQuery over the sheet", error);
@@ -538,9 +538,9 @@ static void show_commit_on_demand(wm_lesson_t *lesson, const wm_system_t *system
              usage.committed == distinct_pages * system->page_size &&
                  stats.committed == usage.committed);
 
-    error = wm_cod_destroy(&sheet);
+    error = wm_commit_on_demand_destroy(&sheet);
     wm_claim_success(lesson, "Removing the handler and releasing the sheet", error);
-    live_regions = wm_cod_live_regions();
+    live_regions = wm_commit_on_demand_live_regions();
     wm_claim(lesson, NULL, "With the last region gone, the handler is removed.", live_regions == 0);
 }
 
