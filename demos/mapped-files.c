@@ -256,11 +256,11 @@ static void show_write_flush_read(wm_lesson_t *lesson, const wm_system_t *system
     if (error != ERROR_SUCCESS) {
         return;
     }
-    error = wm_map_file_open(temp.path, WM_MAP_WRITE, size, &mapped);
+    error = wm_mapped_file_open(temp.path, WM_MAP_WRITE, size, &mapped);
     wm_claim_success(lesson, "CreateFileMappingW(PAGE_READWRITE) larger than the empty file",
                      error);
     if (error == ERROR_SUCCESS) {
-        error = wm_map_view(&mapped, 0, 0, &view);
+        error = wm_mapped_file_view(&mapped, 0, 0, &view);
         wm_claim_success(lesson, "MapViewOfFileEx(FILE_MAP_WRITE)", error);
     }
     if (error == ERROR_SUCCESS) {
@@ -274,18 +274,18 @@ static void show_write_flush_read(wm_lesson_t *lesson, const wm_system_t *system
         wm_claim_success(lesson, "FlushViewOfFile, then FlushFileBuffers", error);
         error = wm_view_unmap(&view);
         wm_claim_success(lesson, "UnmapViewOfFile", error);
-        wm_claim(lesson,
+        wm_claim(lesson, NULL,
                  "A view is MEM_MAPPED memory starting at an allocation-granularity "
                  "boundary.",
                  info.Type == MEM_MAPPED &&
                      (uintptr_t)info.AllocationBase % system->allocation_granularity == 0);
     }
-    error = wm_map_file_close(&mapped);
+    error = wm_mapped_file_close(&mapped);
     wm_claim_success(lesson, "CloseHandle(mapping), CloseHandle(file)", error);
 
     (void)GetFileSizeEx(temp.anchor, &file_size);
     wm_value_bytes(lesson, "file size now", (uint64_t)file_size.QuadPart);
-    wm_claim(lesson, "The mapping size grew the empty file.",
+    wm_claim(lesson, NULL, "The mapping size grew the empty file.",
              (ULONGLONG)file_size.QuadPart == size);
     check = (unsigned char *)malloc(size);
     error = check == NULL ? ERROR_NOT_ENOUGH_MEMORY : read_start(temp.anchor, check, (DWORD)size);
@@ -295,11 +295,12 @@ static void show_write_flush_read(wm_lesson_t *lesson, const wm_system_t *system
             mismatches += check[i] != pattern_byte(i);
         }
         wm_value_count(lesson, "bytes that differ", mismatches, NULL);
-        wm_claim(lesson, "ReadFile returns exactly the bytes written through the view.",
+        wm_claim(lesson, NULL, "ReadFile returns exactly the bytes written through the view.",
                  mismatches == 0);
     }
     free(check);
-    wm_claim(lesson, "The temp file is gone once its last handle is closed.", temp_remove(&temp));
+    wm_claim(lesson, NULL, "The temp file is gone once its last handle is closed.",
+             temp_remove(&temp));
 }
 
 /* The child of step 1's last claim: create and map a temp file, print its path, and die
@@ -313,10 +314,10 @@ static int run_die_holding_temp(void)
     DWORD error = temp_create(&temp);
 
     if (error == ERROR_SUCCESS) {
-        error = wm_map_file_open(temp.path, WM_MAP_WRITE, 1, &mapped); /* grows it to 1 byte */
+        error = wm_mapped_file_open(temp.path, WM_MAP_WRITE, 1, &mapped); /* grows it to 1 byte */
     }
     if (error == ERROR_SUCCESS) {
-        error = wm_map_view(&mapped, 0, 0, &view);
+        error = wm_mapped_file_view(&mapped, 0, 0, &view);
     }
     if (error == ERROR_SUCCESS) {
         error = wm_utf8_from_wide(temp.path, path, sizeof path);
@@ -351,10 +352,10 @@ static void show_temp_gone_after_a_crash(wm_lesson_t *lesson)
     output.text[length] = '\0';
     error = wm_wide_from_utf8(output.text, path, MAX_PATH);
     wm_value_count(lesson, "the killed copy's exit code", exit_code, NULL);
-    wm_claim(lesson, "The copy died holding a mapped temp file.",
+    wm_claim(lesson, NULL, "The copy died holding a mapped temp file.",
              exit_code == DIE_EXIT && error == ERROR_SUCCESS && length > 0);
     attributes = GetFileAttributesW(path);
-    wm_claim(lesson,
+    wm_claim(lesson, NULL,
              "Its temp file is gone all the same: FILE_FLAG_DELETE_ON_CLOSE acts when the system "
              "closes a dead process's handles.",
              length > 0 && attributes == INVALID_FILE_ATTRIBUTES);
@@ -393,7 +394,7 @@ static void show_reverse_in_place(wm_lesson_t *lesson, const wm_system_t *system
             error = temp_fill(&temp, sizes[k]);
         }
         if (error == ERROR_SUCCESS) {
-            error = wm_map_file_reverse(temp.path);
+            error = wm_mapped_file_reverse(temp.path);
         }
         exact = 0;
         check = (unsigned char *)malloc(sizes[k] + 1);
@@ -410,10 +411,10 @@ static void show_reverse_in_place(wm_lesson_t *lesson, const wm_system_t *system
                  (size_t)sizes[k]);
         removed = temp_remove(&temp);
         wm_value_bytes(lesson, "file size", sizes[k]);
-        wm_claim(lesson, name, error == ERROR_SUCCESS && exact && removed);
+        wm_claim(lesson, NULL, name, error == ERROR_SUCCESS && exact && removed);
     }
     if (config->user_file != NULL && config->write) {
-        error = wm_map_file_reverse(config->user_file);
+        error = wm_mapped_file_reverse(config->user_file);
         wm_claim_success(lesson, "--write: reversing your file in place (run again to undo)",
                          error);
     } else if (config->user_file != NULL) {
@@ -494,7 +495,7 @@ static void histogram_of(wm_lesson_t *lesson, const wchar_t *path, SIZE_T view_s
     int most = 0;
     int i = 0;
 
-    error = wm_map_file_open(path, WM_MAP_READ, 0, &mapped);
+    error = wm_mapped_file_open(path, WM_MAP_READ, 0, &mapped);
     if (error == ERROR_FILE_INVALID) {
         wm_note(lesson, "%s is empty: there is nothing to map.", what);
         return;
@@ -506,10 +507,10 @@ static void histogram_of(wm_lesson_t *lesson, const wchar_t *path, SIZE_T view_s
     }
     wm_value_bytes(lesson, "file size", mapped.size);
     wm_value_count(lesson, "views needed", (mapped.size + view_size - 1) / view_size, NULL);
-    error = wm_map_histogram(&mapped, view_size, mapped_counts);
+    error = wm_mapped_file_histogram(&mapped, view_size, mapped_counts);
     snprintf(claim, sizeof claim, "%s: the histogram through sliding views", what);
     wm_claim_success(lesson, claim, error);
-    close_error = wm_map_file_close(&mapped);
+    close_error = wm_mapped_file_close(&mapped);
     wm_claim_success(lesson, "CloseHandle(mapping), CloseHandle(file)", close_error);
     if (error != ERROR_SUCCESS) {
         return;
@@ -525,7 +526,7 @@ static void histogram_of(wm_lesson_t *lesson, const wchar_t *path, SIZE_T view_s
     wm_value_text(lesson, "histogram (counts of bytes 0 to 255)", text);
     snprintf(claim, sizeof claim, "%s: the views' histogram equals ReadFile's, count for count.",
              what);
-    wm_claim(lesson, claim,
+    wm_claim(lesson, NULL, claim,
              error == ERROR_SUCCESS && memcmp(mapped_counts, read_counts, sizeof read_counts) == 0);
 }
 
@@ -553,23 +554,23 @@ static void show_sliding_views(wm_lesson_t *lesson, const wm_system_t *system,
     wm_claim_success(lesson, "A temp file of six views and an odd tail", error);
     if (error == ERROR_SUCCESS) {
         histogram_of(lesson, temp.path, view_size, "The temp file");
-        error = wm_map_file_open(temp.path, WM_MAP_READ, 0, &mapped);
+        error = wm_mapped_file_open(temp.path, WM_MAP_READ, 0, &mapped);
         wm_claim_success(lesson, "Mapping it again", error);
     }
     if (error == ERROR_SUCCESS) {
         error = wm_view_map_exact(mapped.mapping, FILE_MAP_READ, system->page_size, 1, &base);
         wm_value_count(lesson, "MapViewOfFileEx at offset = one page: error", error, NULL);
-        wm_claim(lesson,
+        wm_claim(lesson, NULL,
                  "A view at an offset that is not a multiple of the allocation granularity fails "
                  "with ERROR_MAPPED_ALIGNMENT (1132).",
                  error == ERROR_MAPPED_ALIGNMENT && base == NULL);
         if (base != NULL) {
             (void)UnmapViewOfFile(base); /* only if the claim above failed: nothing to teach */
         }
-        error = wm_map_file_close(&mapped);
+        error = wm_mapped_file_close(&mapped);
         wm_claim_success(lesson, "Closing it", error);
     }
-    wm_claim(lesson, "The temp file is gone.", temp_remove(&temp));
+    wm_claim(lesson, NULL, "The temp file is gone.", temp_remove(&temp));
     if (config->user_file != NULL) {
         histogram_of(lesson, config->user_file, view_size, "Your file");
     }
@@ -607,16 +608,16 @@ static void show_copy_on_write(wm_lesson_t *lesson, const wm_system_t *system)
         error = temp_fill(&temp, (ULONGLONG)system->page_size * 2);
     }
     if (error == ERROR_SUCCESS) {
-        error = wm_map_file_open(temp.path, WM_MAP_COPY, 0, &private_map);
+        error = wm_mapped_file_open(temp.path, WM_MAP_COPY, 0, &private_map);
     }
     if (error == ERROR_SUCCESS) {
-        error = wm_map_file_open(temp.path, WM_MAP_READ, 0, &shared_map);
+        error = wm_mapped_file_open(temp.path, WM_MAP_READ, 0, &shared_map);
     }
     if (error == ERROR_SUCCESS) {
-        error = wm_map_view(&private_map, 0, 0, &private_view);
+        error = wm_mapped_file_view(&private_map, 0, 0, &private_view);
     }
     if (error == ERROR_SUCCESS) {
-        error = wm_map_view(&shared_map, 0, 0, &other_view);
+        error = wm_mapped_file_view(&shared_map, 0, 0, &other_view);
     }
     wm_claim_success(lesson, "A FILE_MAP_COPY view and a FILE_MAP_READ view of one temp file",
                      error);
@@ -628,13 +629,13 @@ static void show_copy_on_write(wm_lesson_t *lesson, const wm_system_t *system)
                      wm_protect_name(before.Protect));
         wm_value_hex(lesson, "protection after the write", after.Protect,
                      wm_protect_name(after.Protect));
-        wm_claim(lesson, "Before the write the copy-on-write page is PAGE_WRITECOPY.",
+        wm_claim(lesson, NULL, "Before the write the copy-on-write page is PAGE_WRITECOPY.",
                  before.Protect == PAGE_WRITECOPY);
-        wm_claim(lesson, "The copy-on-write view sees its own write.",
+        wm_claim(lesson, NULL, "The copy-on-write view sees its own write.",
                  private_view.data[0] == written);
-        wm_claim(lesson, "Another view of the same file does not see it.",
+        wm_claim(lesson, NULL, "Another view of the same file does not see it.",
                  other_view.data[0] == pattern_byte(0));
-        wm_claim_windows(lesson,
+        wm_claim_windows(lesson, NULL,
                          "After the write the page is PAGE_READWRITE: a private copy, no longer "
                          "shared.",
                          after.Protect == PAGE_READWRITE,
@@ -645,14 +646,14 @@ static void show_copy_on_write(wm_lesson_t *lesson, const wm_system_t *system)
     wm_claim_success(lesson, "UnmapViewOfFile (the other view)", error);
     error = wm_view_unmap(&private_view);
     wm_claim_success(lesson, "UnmapViewOfFile (the copy-on-write view)", error);
-    error = wm_map_file_close(&shared_map);
+    error = wm_mapped_file_close(&shared_map);
     wm_claim_success(lesson, "Closing the read-only mapping and its file", error);
-    error = wm_map_file_close(&private_map);
+    error = wm_mapped_file_close(&private_map);
     wm_claim_success(lesson, "Closing the copy-on-write mapping and its file", error);
     error = temp.slot >= 0 ? read_start(temp.anchor, &first_byte, 1) : ERROR_INVALID_HANDLE;
-    wm_claim(lesson, "ReadFile shows the file unchanged.",
+    wm_claim(lesson, NULL, "ReadFile shows the file unchanged.",
              error == ERROR_SUCCESS && first_byte == pattern_byte(0));
-    wm_claim(lesson, "The temp file is gone.", temp_remove(&temp));
+    wm_claim(lesson, NULL, "The temp file is gone.", temp_remove(&temp));
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -722,15 +723,15 @@ static void show_sparse_file(wm_lesson_t *lesson, const wm_system_t *system)
     on_disk = ((ULONGLONG)high << 32) | low;
     wm_value_bytes(lesson, "logical size", SPARSE_SIZE);
     wm_value_bytes(lesson, "on disk (GetCompressedFileSizeW)", on_disk);
-    wm_claim_windows(lesson, "The sparse file uses less than 1% of its size on disk.",
+    wm_claim_windows(lesson, NULL, "The sparse file uses less than 1% of its size on disk.",
                      low != INVALID_FILE_SIZE && on_disk < SPARSE_SIZE / 100 * SPARSE_DISK_PERCENT,
                      "GetCompressedFileSizeW returns the logical size, not the bytes allocated "
                      "(measured here), so a sparse file's saving cannot be seen through it.");
 
-    error = wm_map_file_open(temp.path, WM_MAP_READ, 0, &mapped);
+    error = wm_mapped_file_open(temp.path, WM_MAP_READ, 0, &mapped);
     if (error == ERROR_SUCCESS) {
-        error =
-            wm_map_view(&mapped, middle - system->page_size, (SIZE_T)system->page_size * 2, &view);
+        error = wm_mapped_file_view(&mapped, middle - system->page_size,
+                                    (SIZE_T)system->page_size * 2, &view);
     }
     wm_claim_success(lesson, "A view of two pages around the written byte", error);
     if (error == ERROR_SUCCESS) {
@@ -738,15 +739,15 @@ static void show_sparse_file(wm_lesson_t *lesson, const wm_system_t *system)
             nonzero += view.data[i] != 0;
         }
         wm_value_count(lesson, "non-zero bytes in the view", nonzero, NULL);
-        wm_claim(lesson, "The written byte reads back through the view.",
+        wm_claim(lesson, NULL, "The written byte reads back through the view.",
                  view.data[system->page_size] == mark);
-        wm_claim(lesson, "Every other byte, a hole, reads as zero.", nonzero == 1);
+        wm_claim(lesson, NULL, "Every other byte, a hole, reads as zero.", nonzero == 1);
         error = wm_view_unmap(&view);
         wm_claim_success(lesson, "UnmapViewOfFile", error);
     }
-    error = wm_map_file_close(&mapped); /* after a failed open it holds the sentinels */
+    error = wm_mapped_file_close(&mapped); /* after a failed open it holds the sentinels */
     wm_claim_success(lesson, "Closing the mapping and its file", error);
-    wm_claim(lesson, "The temp file is gone.", temp_remove(&temp));
+    wm_claim(lesson, NULL, "The temp file is gone.", temp_remove(&temp));
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -800,7 +801,7 @@ static void scan_both_ways(wm_lesson_t *lesson, const wchar_t *path, SIZE_T view
 
     memset(&by_view, 0, sizeof by_view);
     memset(&by_read, 0, sizeof by_read);
-    error = wm_map_file_open(path, WM_MAP_READ, 0, &mapped);
+    error = wm_mapped_file_open(path, WM_MAP_READ, 0, &mapped);
     if (error == ERROR_FILE_INVALID) {
         wm_note(lesson, "%s is empty: there is nothing to scan.", what);
         return;
@@ -812,11 +813,11 @@ static void scan_both_ways(wm_lesson_t *lesson, const wchar_t *path, SIZE_T view
     }
     size = mapped.size;
     QueryPerformanceCounter(&start);
-    error = wm_map_walk(&mapped, view_size, add_bytes, &by_view);
+    error = wm_mapped_file_walk(&mapped, view_size, add_bytes, &by_view);
     QueryPerformanceCounter(&end);
     mapped_seconds = seconds_between(start, end);
     wm_claim_success(lesson, "The scan through views", error);
-    error = wm_map_file_close(&mapped);
+    error = wm_mapped_file_close(&mapped);
     wm_claim_success(lesson, "Closing the mapping and its file", error);
 
     file = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
@@ -837,7 +838,7 @@ static void scan_both_ways(wm_lesson_t *lesson, const wchar_t *path, SIZE_T view
     wm_claim_success(lesson, "The scan with ReadFile", error);
     if (file != INVALID_HANDLE_VALUE) {
         closed = CloseHandle(file);
-        wm_claim(lesson, "CloseHandle(file) succeeded.", closed);
+        wm_claim(lesson, NULL, "CloseHandle(file) succeeded.", closed);
     }
     wm_value_bytes(lesson, "scanned", size);
     snprintf(name, sizeof name, "%s: through views, MB/s", what);
@@ -846,7 +847,7 @@ static void scan_both_ways(wm_lesson_t *lesson, const wchar_t *path, SIZE_T view
     snprintf(name, sizeof name, "%s: with ReadFile (64 KiB buffer), MB/s", what);
     wm_value_count(lesson, name,
                    (uint64_t)(read_seconds > 0 ? (double)size / read_seconds / 1e6 : 0), NULL);
-    wm_claim(lesson, "Both scans read the same bytes (equal sums).",
+    wm_claim(lesson, NULL, "Both scans read the same bytes (equal sums).",
              error == ERROR_SUCCESS && by_view.sum == by_read.sum);
 }
 
@@ -871,7 +872,7 @@ static void show_mapped_against_readfile(wm_lesson_t *lesson, const wm_system_t 
     if (error == ERROR_SUCCESS) {
         scan_both_ways(lesson, temp.path, view_size, "The temp file");
     }
-    wm_claim(lesson, "The temp file is gone.", temp_remove(&temp));
+    wm_claim(lesson, NULL, "The temp file is gone.", temp_remove(&temp));
     if (config->user_file != NULL) {
         scan_both_ways(lesson, config->user_file, view_size, "Your file");
     }
@@ -967,11 +968,11 @@ static void show_user_file_unchanged(wm_lesson_t *lesson, const demo_config_t *c
     wm_value_hex(lesson, "checksum before", before->checksum, "FNV-1a of every byte");
     wm_value_hex(lesson, "checksum after", after.checksum, NULL);
     if (config->write) {
-        wm_claim(lesson, "--write: your file keeps its size (it was reversed in place).",
+        wm_claim(lesson, NULL, "--write: your file keeps its size (it was reversed in place).",
                  error == ERROR_SUCCESS && after.size == before->size);
         return;
     }
-    wm_claim(lesson,
+    wm_claim(lesson, NULL,
              "Your file is unchanged: same size, same last-write time, same checksum of every "
              "byte.",
              error == ERROR_SUCCESS && after.size == before->size &&
@@ -1022,7 +1023,7 @@ int wmain(int argc, wchar_t **argv)
     wm_lesson_begin(&lesson, DEMO_NAME, DEMO_TITLE, 6, &options, NULL, NULL);
     show_write_flush_read(&lesson, &system);
     show_temp_gone_after_a_crash(&lesson); /* still step 1: every exit path */
-    wm_claim(&lesson, "SetConsoleCtrlHandler: Ctrl+C removes the temp files.", handler_set);
+    wm_claim(&lesson, NULL, "SetConsoleCtrlHandler: Ctrl+C removes the temp files.", handler_set);
     show_reverse_in_place(&lesson, &system, &config);
     show_sliding_views(&lesson, &system, &config);
     show_copy_on_write(&lesson, &system);

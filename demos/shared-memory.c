@@ -105,7 +105,9 @@ static HANDLE start_child(child_run_t *run)
 /* Waits for the thread of start_child and closes it. */
 static DWORD finish_child(HANDLE thread)
 {
-    DWORD waited = WaitForSingleObject(thread, INFINITE);
+    /* The thread's own run is bounded (wm_process_run ends a child past its limit), so this
+     * wait is too: one limit more, for the thread itself. */
+    DWORD waited = WaitForSingleObject(thread, 2 * WM_CHILD_TIME_LIMIT_MS);
     DWORD error = waited == WAIT_OBJECT_0 ? ERROR_SUCCESS : GetLastError();
     BOOL closed = CloseHandle(thread);
 
@@ -272,13 +274,13 @@ static void show_exchange(wm_lesson_t *lesson, uint64_t messages)
         wm_value_hex(lesson, "checksum of what the parent sent", sent_sum, NULL);
         wm_value_hex(lesson, "checksum of what the child received", child_sum, NULL);
         wm_value_hex(lesson, "checksum of what the parent received", received_sum, NULL);
-        wm_claim(lesson, "Each side received every message the other sent.",
+        wm_claim(lesson, NULL, "Each side received every message the other sent.",
                  child_error == 0 && child_received == messages && received == messages);
-        wm_claim(lesson,
+        wm_claim(lesson, NULL,
                  "The child's checksum of what it received equals the parent's of what "
                  "it sent.",
                  child_sum == sent_sum);
-        wm_claim(lesson, "The parent received exactly the answers the child sent.",
+        wm_claim(lesson, NULL, "The parent received exactly the answers the child sent.",
                  received_sum == expected_answers_sum(messages));
 
         /* Step 2 is about the same section: it is shown here, while both views exist. */
@@ -293,7 +295,7 @@ static void show_exchange(wm_lesson_t *lesson, uint64_t messages)
         wm_claim_success(lesson, "A second view in this process (MapViewOfFileEx)", error);
         if (error == ERROR_SUCCESS) {
             wm_value_address(lesson, "parent's second view", (uintptr_t)second_view.base);
-            wm_claim(lesson,
+            wm_claim(lesson, NULL,
                      "Two views of one section in one process are at different addresses "
                      "and hold the same bytes.",
                      second_view.base != to_child.view.base &&
@@ -308,7 +310,7 @@ static void show_exchange(wm_lesson_t *lesson, uint64_t messages)
     } else {
         wm_step(lesson, "The same physical data at different virtual addresses",
                 "(Needs the child of step 1, which did not report.)");
-        wm_claim(lesson, "The child reported its view's address.", 0);
+        wm_claim(lesson, NULL, "The child reported its view's address.", 0);
     }
     error = wm_channel_close(&from_child);
     wm_claim_success(lesson, "Closing the answer channel", error);
@@ -365,12 +367,13 @@ static void show_access_control(wm_lesson_t *lesson)
     (void)run_child(&run);
     wm_claim_success(lesson, "Running the child", run.error);
     parsed = sscanf(run.output.text, "write=%lu read=%lu", &write_error, &read_error) == 2;
-    wm_claim(lesson, "The child reported both opens.", parsed && run.exit_code == 0);
+    wm_claim(lesson, NULL, "The child reported both opens.", parsed && run.exit_code == 0);
     wm_value_count(lesson, "OpenFileMappingW(FILE_MAP_WRITE): error", write_error, NULL);
     wm_value_count(lesson, "OpenFileMappingW(FILE_MAP_READ): error", read_error, NULL);
-    wm_claim(lesson, "Asking for more than the descriptor grants fails with ERROR_ACCESS_DENIED.",
+    wm_claim(lesson, NULL,
+             "Asking for more than the descriptor grants fails with ERROR_ACCESS_DENIED.",
              parsed && write_error == ERROR_ACCESS_DENIED);
-    wm_claim(lesson, "Asking for what it grants succeeds.", parsed && read_error == 0);
+    wm_claim(lesson, NULL, "Asking for what it grants succeeds.", parsed && read_error == 0);
     error = wm_section_close(&section);
     wm_claim_success(lesson, "CloseHandle(section)", error);
 }
@@ -420,11 +423,12 @@ static void show_torn_message(wm_lesson_t *lesson)
     (void)run_child(&run);
     wm_claim_success(lesson, "Running the child", run.error);
     wm_value_count(lesson, "child's exit code", run.exit_code, NULL);
-    wm_claim(lesson, "The child ended in the middle of its message.", run.exit_code == TORN_EXIT);
+    wm_claim(lesson, NULL, "The child ended in the middle of its message.",
+             run.exit_code == TORN_EXIT);
     error = wm_channel_receive(&channel, message, sizeof message, &length, WAIT_MS);
     wm_value_count(lesson, "receive: error", error, NULL);
     wm_value_count(lesson, "receive: bytes delivered", length, NULL);
-    wm_claim(lesson,
+    wm_claim(lesson, NULL,
              "The reader detects the torn message (ERROR_ABANDONED_WAIT_0) and delivers none "
              "of its bytes.",
              error == ERROR_ABANDONED_WAIT_0 && length == 0);
@@ -498,9 +502,9 @@ static void show_commit_on_demand(wm_lesson_t *lesson, const wm_system_t *system
         wm_value_text(lesson, "first page before the commit", wm_state_name(before.State));
         wm_value_text(lesson, "first page after the commit", wm_state_name(after.State));
         wm_value_bytes(lesson, "committed region", after.RegionSize);
-        wm_claim(lesson, "Before the commit the view's pages are MEM_RESERVE.",
+        wm_claim(lesson, NULL, "Before the commit the view's pages are MEM_RESERVE.",
                  before.State == MEM_RESERVE);
-        wm_claim(lesson, "After it, exactly the pages asked for are MEM_COMMIT.",
+        wm_claim(lesson, NULL, "After it, exactly the pages asked for are MEM_COMMIT.",
                  after.State == MEM_COMMIT && after.RegionSize == system->page_size);
         swprintf(run.arguments, sizeof run.arguments / sizeof run.arguments[0],
                  L"--child=%ls --name=%ls", CHILD_TOUCH_RESERVED, section.name);
@@ -508,7 +512,7 @@ static void show_commit_on_demand(wm_lesson_t *lesson, const wm_system_t *system
         wm_claim_success(lesson, "Running a child that touches a page never committed", run.error);
         wm_value_hex(lesson, "child's exit code", run.exit_code,
                      run.exit_code == EXCEPTION_ACCESS_VIOLATION ? "access violation" : NULL);
-        wm_claim_windows(lesson, "Touching a reserved, uncommitted page of the view faults.",
+        wm_claim_windows(lesson, NULL, "Touching a reserved, uncommitted page of the view faults.",
                          run.exit_code == EXCEPTION_ACCESS_VIOLATION,
                          "reserved pages of a SEC_RESERVE view are readable and writable "
                          "before any commit (wine-fidelity row 73).");
@@ -546,14 +550,14 @@ static void show_names(wm_lesson_t *lesson)
         error = wm_section_unique_name(second, WM_SECTION_NAME_MAX);
     }
     wm_claim_success(lesson, "Two unique names", error);
-    wm_claim(lesson, "Two unique names differ.", wcscmp(first, second) != 0);
+    wm_claim(lesson, NULL, "Two unique names differ.", wcscmp(first, second) != 0);
 
     error = wm_section_create(first, MESSAGE_CAPACITY, 0, FILE_MAP_ALL_ACCESS, &squatter);
     wm_claim_success(lesson, "A squatter creates the name first", error);
     if (error == ERROR_SUCCESS) {
         error = wm_section_create(first, MESSAGE_CAPACITY, 0, FILE_MAP_READ, &victim);
         wm_value_count(lesson, "the victim's create: error", error, NULL);
-        wm_claim(lesson,
+        wm_claim(lesson, NULL,
                  "Creating a name that exists is refused (ERROR_ALREADY_EXISTS), not quietly "
                  "turned into an open of the squatter's object.",
                  error == ERROR_ALREADY_EXISTS && victim.mapping == NULL);
@@ -574,7 +578,8 @@ static void show_names(wm_lesson_t *lesson)
         wm_note(lesson, "Global\\ was refused: this account lacks SeCreateGlobalPrivilege. "
                         "Local\\ needs no privilege.");
     }
-    wm_claim(lesson, "Global\\ either works or fails with ERROR_ACCESS_DENIED, never otherwise.",
+    wm_claim(lesson, NULL,
+             "Global\\ either works or fails with ERROR_ACCESS_DENIED, never otherwise.",
              global_error == ERROR_SUCCESS || global_error == ERROR_ACCESS_DENIED);
 }
 

@@ -26,15 +26,15 @@
 
 /* The registry the handler searches, and the handler's handle. All guarded by lock. */
 static SRWLOCK lock = SRWLOCK_INIT;
-static wm_cod_region_t *regions[WM_COD_MAX_REGIONS];
+static wm_commit_on_demand_region_t *regions[WM_COMMIT_ON_DEMAND_MAX_REGIONS];
 static SIZE_T region_count = 0;
 static PVOID handler_handle = NULL;
 
 /* AddVectoredExceptionHandler's First argument: call ours before the others. */
-#define WM_COD_HANDLER_FIRST 1
+#define WM_COMMIT_ON_DEMAND_HANDLER_FIRST 1
 
 /* The registered region containing address, or NULL. Call with the lock held. */
-static wm_cod_region_t *find_region(uintptr_t address)
+static wm_commit_on_demand_region_t *find_region(uintptr_t address)
 {
     SIZE_T i = 0;
     uintptr_t start = 0;
@@ -50,7 +50,7 @@ static wm_cod_region_t *find_region(uintptr_t address)
 
 /* Commits the page holding address for region, if the limit allows. Returns the verdict
  * for the handler. Call with the lock held. */
-static LONG commit_page(wm_cod_region_t *region, uintptr_t address, ULONG_PTR access)
+static LONG commit_page(wm_commit_on_demand_region_t *region, uintptr_t address, ULONG_PTR access)
 {
     MEMORY_BASIC_INFORMATION info;
     HANDLE self = GetCurrentProcess(); /* a pseudo-handle: no system call, never closed */
@@ -87,10 +87,10 @@ static LONG commit_page(wm_cod_region_t *region, uintptr_t address, ULONG_PTR ac
     return EXCEPTION_CONTINUE_EXECUTION;
 }
 
-static LONG CALLBACK wm__cod_handler(PEXCEPTION_POINTERS pointers)
+static LONG CALLBACK wm__commit_on_demand_handler(PEXCEPTION_POINTERS pointers)
 {
     const EXCEPTION_RECORD *record = pointers->ExceptionRecord;
-    wm_cod_region_t *region = NULL;
+    wm_commit_on_demand_region_t *region = NULL;
     uintptr_t address = 0;
     ULONG_PTR access = 0;
     LONG verdict = EXCEPTION_CONTINUE_SEARCH;
@@ -100,7 +100,7 @@ static LONG CALLBACK wm__cod_handler(PEXCEPTION_POINTERS pointers)
     }
     access = record->ExceptionInformation[0];
     address = (uintptr_t)record->ExceptionInformation[1];
-    if (access == WM_COD_ACCESS_EXECUTE) {
+    if (access == WM_COMMIT_ON_DEMAND_ACCESS_EXECUTE) {
         return EXCEPTION_CONTINUE_SEARCH; /* committing data pages cannot make code run */
     }
     wm__os.AcquireSRWLockExclusive(&lock);
@@ -112,7 +112,8 @@ static LONG CALLBACK wm__cod_handler(PEXCEPTION_POINTERS pointers)
     return verdict;
 }
 
-DWORD wm_cod_create(SIZE_T size, SIZE_T commit_limit, wm_cod_region_t *region)
+DWORD wm_commit_on_demand_create(SIZE_T size, SIZE_T commit_limit,
+                                 wm_commit_on_demand_region_t *region)
 {
     SYSTEM_INFO system;
     void *base = NULL;
@@ -139,10 +140,11 @@ DWORD wm_cod_create(SIZE_T size, SIZE_T commit_limit, wm_cod_region_t *region)
     }
 
     wm__os.AcquireSRWLockExclusive(&lock);
-    if (region_count == WM_COD_MAX_REGIONS) {
+    if (region_count == WM_COMMIT_ON_DEMAND_MAX_REGIONS) {
         error = ERROR_NOT_ENOUGH_QUOTA;
     } else if (handler_handle == NULL) {
-        handle = wm__os.AddVectoredExceptionHandler(WM_COD_HANDLER_FIRST, wm__cod_handler);
+        handle = wm__os.AddVectoredExceptionHandler(WM_COMMIT_ON_DEMAND_HANDLER_FIRST,
+                                                    wm__commit_on_demand_handler);
         if (handle == NULL) {
             error = GetLastError();
         } else {
@@ -170,7 +172,8 @@ DWORD wm_cod_create(SIZE_T size, SIZE_T commit_limit, wm_cod_region_t *region)
     return ERROR_SUCCESS;
 }
 
-DWORD wm_cod_stats(const wm_cod_region_t *region, wm_cod_stats_t *stats)
+DWORD wm_commit_on_demand_stats(const wm_commit_on_demand_region_t *region,
+                                wm_commit_on_demand_stats_t *stats)
 {
     if (region == NULL || stats == NULL) {
         return ERROR_INVALID_PARAMETER;
@@ -189,10 +192,10 @@ DWORD wm_cod_stats(const wm_cod_region_t *region, wm_cod_stats_t *stats)
     return ERROR_SUCCESS;
 }
 
-DWORD wm_cod_destroy(wm_cod_region_t *region)
+DWORD wm_commit_on_demand_destroy(wm_commit_on_demand_region_t *region)
 {
     SIZE_T i = 0;
-    SIZE_T found = WM_COD_MAX_REGIONS;
+    SIZE_T found = WM_COMMIT_ON_DEMAND_MAX_REGIONS;
     ULONG removed = 0;
     BOOL released = FALSE;
     DWORD error = ERROR_SUCCESS;
@@ -206,7 +209,7 @@ DWORD wm_cod_destroy(wm_cod_region_t *region)
             found = i;
         }
     }
-    if (found == WM_COD_MAX_REGIONS) {
+    if (found == WM_COMMIT_ON_DEMAND_MAX_REGIONS) {
         error = ERROR_INVALID_PARAMETER; /* not ours: a copy of the struct, say */
     } else if (region_count == 1) {
         /* The last region: the handler has nothing left to do. */
@@ -237,7 +240,7 @@ DWORD wm_cod_destroy(wm_cod_region_t *region)
     return ERROR_SUCCESS;
 }
 
-SIZE_T wm_cod_live_regions(void)
+SIZE_T wm_commit_on_demand_live_regions(void)
 {
     SIZE_T count = 0;
 

@@ -1,5 +1,8 @@
 /*
- * lesson.c - the lesson framework: steps, values, claims, verdicts; text or JSON.
+ * lesson.c - the lesson framework: the runner, steps, values, claims and verdicts.
+ *
+ * What is printed, and how, is the output's business (lesson_text.c, lesson_json.c):
+ * this file decides verdicts, counts them and runs the table of steps.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -14,89 +17,15 @@
 #include "wm_console.h"
 #include "wm_error.h"
 
-/* Text layout: lines are wrapped at this width, values are aligned at this column. */
-#define WM_TEXT_WIDTH 78
-#define WM_VALUE_NAME_WIDTH 38
-/* A claim's text starts after "  differs ": wrapped lines line up under it. */
-#define WM_CLAIM_INDENT 10
-/* Longest single piece of formatted output (a wrapped paragraph is written in pieces). */
-#define WM_LINE_MAX 4096
+/* Longest note or reason, in bytes. */
+#define WM_NOTE_MAX 4096
+/* The most options a lesson may add (its own, plus --child). */
+#define WM_LESSON_OPTIONS_MAX 16
 
 static void write_stdout(void *context, const char *bytes, size_t length)
 {
     (void)context;
     fwrite(bytes, 1, length, stdout);
-}
-
-/* Writes formatted text to the lesson's output. */
-static void out(wm_lesson_t *lesson, const char *format, ...)
-{
-    char line[WM_LINE_MAX];
-    va_list arguments;
-    int length = 0;
-
-    va_start(arguments, format);
-    length = vsnprintf(line, sizeof line, format, arguments);
-    va_end(arguments);
-    if (length < 0) {
-        return;
-    }
-    if ((size_t)length >= sizeof line) {
-        length = (int)sizeof line - 1; /* cut, never overflow */
-    }
-    lesson->write(lesson->write_context, line, (size_t)length);
-}
-
-/* Writes text wrapped at WM_TEXT_WIDTH, every line starting with indent spaces, and the
- * first line starting after first_used columns already printed. */
-static void out_wrapped(wm_lesson_t *lesson, const char *text, int indent, int first_used)
-{
-    const char *at = text;
-    const char *word_end = NULL;
-    int column = first_used;
-    int word_length = 0;
-    int first_word = 1;
-
-    while (*at != '\0') {
-        while (*at == ' ') {
-            at++;
-        }
-        if (*at == '\0') {
-            break;
-        }
-        if (*at == '\n') {
-            out(lesson, "\n%*s", indent, "");
-            column = indent;
-            first_word = 1;
-            at++;
-            continue;
-        }
-        word_end = at;
-        while (*word_end != '\0' && *word_end != ' ' && *word_end != '\n') {
-            word_end++;
-        }
-        word_length = (int)(word_end - at);
-        if (!first_word && column + 1 + word_length > WM_TEXT_WIDTH) {
-            out(lesson, "\n%*s", indent, "");
-            column = indent;
-            first_word = 1;
-        }
-        if (!first_word) {
-            out(lesson, " ");
-            column++;
-        }
-        out(lesson, "%.*s", word_length, at);
-        column += word_length;
-        first_word = 0;
-        at = word_end;
-    }
-    out(lesson, "\n");
-}
-
-/* Wraps s in an ANSI colour when colour is on. */
-static const char *paint(const wm_lesson_t *lesson, const char *ansi)
-{
-    return lesson->color ? ansi : "";
 }
 
 void wm_format_bytes(uint64_t bytes, char *text, size_t capacity)
@@ -120,87 +49,26 @@ void wm_format_bytes(uint64_t bytes, char *text, size_t capacity)
     }
 }
 
-/* 1234567 -> "1,234,567": long numbers are read by eye in this output. */
-static void format_grouped(uint64_t value, char *text, size_t capacity)
-{
-    char digits[24];
-    char grouped[32];
-    int length = 0;
-    int i = 0;
-    int at = 0;
-
-    length = snprintf(digits, sizeof digits, "%" PRIu64, value);
-    for (i = 0; i < length; i++) {
-        if (i > 0 && (length - i) % 3 == 0) {
-            grouped[at++] = ',';
-        }
-        grouped[at++] = digits[i];
-    }
-    grouped[at] = '\0';
-    snprintf(text, capacity, "%s", grouped);
-}
-
-static void begin_step_buffers(wm_lesson_t *lesson)
-{
-    memset(&lesson->step_values, 0, sizeof lesson->step_values);
-    memset(&lesson->step_claims, 0, sizeof lesson->step_claims);
-    memset(&lesson->step_notes, 0, sizeof lesson->step_notes);
-    wm_json_init(&lesson->values_json, wm_text_buffer_write, &lesson->step_values);
-    wm_json_init(&lesson->claims_json, wm_text_buffer_write, &lesson->step_claims);
-    wm_json_init(&lesson->notes_json, wm_text_buffer_write, &lesson->step_notes);
-    wm_json_array_begin(&lesson->values_json);
-    wm_json_array_begin(&lesson->claims_json);
-    wm_json_array_begin(&lesson->notes_json);
-}
-
-/* Writes one finished buffer as the value of key; an allocation failure writes []. */
-static void write_buffered_array(wm_lesson_t *lesson, const char *key, wm_json_t *writer,
-                                 wm_text_buffer_t *buffer)
-{
-    wm_json_array_end(writer);
-    wm_json_key(&lesson->document, key);
-    if (buffer->out_of_memory || buffer->data == NULL) {
-        wm_json_raw(&lesson->document, "[]", 2);
-    } else {
-        wm_json_raw(&lesson->document, buffer->data, buffer->length);
-    }
-    wm_text_buffer_free(buffer);
-}
-
-/* Closes the current step: in JSON, writes its object from the buffers. */
-static void end_step(wm_lesson_t *lesson)
-{
-    if (lesson->step_number == 0) {
-        return;
-    }
-    if (lesson->json) {
-        wm_json_object_begin(&lesson->document);
-        wm_json_key(&lesson->document, "number");
-        wm_json_unsigned(&lesson->document, lesson->step_number);
-        wm_json_key(&lesson->document, "title");
-        wm_json_string(&lesson->document, lesson->step_title);
-        wm_json_key(&lesson->document, "narration");
-        wm_json_string(&lesson->document, lesson->step_narration);
-        write_buffered_array(lesson, "notes", &lesson->notes_json, &lesson->step_notes);
-        write_buffered_array(lesson, "values", &lesson->values_json, &lesson->step_values);
-        write_buffered_array(lesson, "claims", &lesson->claims_json, &lesson->step_claims);
-        wm_json_object_end(&lesson->document);
-    }
-}
+/* ------------------------------------------------------------------------------------ */
+/* Beginning, steps, end.                                                               */
+/* ------------------------------------------------------------------------------------ */
 
 void wm_lesson_begin(wm_lesson_t *lesson, const char *name, const char *title, unsigned step_total,
                      const wm_options_t *options, wm_write_fn write, void *write_context)
 {
     DWORD error = ERROR_SUCCESS;
-    char version[64];
-    char line[256];
 
+    /* A crash in a child this lesson starts (children inherit the mode) ends that child at
+     * once instead of opening Windows Error Reporting's dialog, which would block the
+     * lesson, and a ctest run, for ever (SetErrorMode, Microsoft Learn). */
+    (void)SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX);
     memset(lesson, 0, sizeof *lesson);
     lesson->name = name;
     lesson->title = title;
     lesson->step_total = step_total;
     lesson->json = options->json;
     lesson->pause = options->pause;
+    lesson->output = lesson->json ? &wm_lesson_json_output : &wm_lesson_text_output;
     lesson->write = write != NULL ? write : write_stdout;
     lesson->write_context = write_context;
     /* Colour only in text, and only where the console takes it. */
@@ -209,41 +77,13 @@ void wm_lesson_begin(wm_lesson_t *lesson, const char *name, const char *title, u
     if (error != ERROR_SUCCESS) {
         memset(&lesson->runtime, 0, sizeof lesson->runtime);
     }
-    snprintf(version, sizeof version, "%lu.%lu.%lu", (unsigned long)lesson->runtime.major,
-             (unsigned long)lesson->runtime.minor, (unsigned long)lesson->runtime.build);
+    lesson->output->begin(lesson);
+}
 
-    if (lesson->json) {
-        wm_json_init(&lesson->document, lesson->write, lesson->write_context);
-        wm_json_object_begin(&lesson->document);
-        wm_json_key(&lesson->document, "demo");
-        wm_json_string(&lesson->document, name);
-        wm_json_key(&lesson->document, "title");
-        wm_json_string(&lesson->document, title);
-        wm_json_key(&lesson->document, "runtime");
-        wm_json_object_begin(&lesson->document);
-        wm_json_key(&lesson->document, "os");
-        wm_json_string(&lesson->document, "Windows");
-        wm_json_key(&lesson->document, "version");
-        wm_json_string(&lesson->document, version);
-        wm_json_key(&lesson->document, "wine");
-        wm_json_string(&lesson->document,
-                       lesson->runtime.is_wine ? lesson->runtime.wine_version : NULL);
-        wm_json_object_end(&lesson->document);
-        wm_json_key(&lesson->document, "steps");
-        wm_json_array_begin(&lesson->document);
-        return;
-    }
-    out(lesson, "%swinmem lesson: %s%s\n", paint(lesson, WM_ANSI_BOLD), name,
-        paint(lesson, WM_ANSI_RESET));
-    out_wrapped(lesson, title, 0, 0);
-    if (lesson->runtime.is_wine) {
-        snprintf(line, sizeof line,
-                 "Runtime: Windows %s as reported by Wine %s. Where Wine does not do what "
-                 "Windows documents, the verdict is 'differs', with the reason.",
-                 version, lesson->runtime.wine_version);
-        out_wrapped(lesson, line, 0, 0);
-    } else {
-        out(lesson, "Runtime: Windows %s.\n", version);
+static void end_step(wm_lesson_t *lesson)
+{
+    if (lesson->step_number > 0) {
+        lesson->output->step_end(lesson);
     }
 }
 
@@ -260,261 +100,7 @@ void wm_step(wm_lesson_t *lesson, const char *title, const char *narration)
     }
     snprintf(lesson->step_title, sizeof lesson->step_title, "%s", title);
     snprintf(lesson->step_narration, sizeof lesson->step_narration, "%s", narration);
-    if (lesson->json) {
-        begin_step_buffers(lesson);
-        return;
-    }
-    out(lesson, "\n%sStep %u/%u. %s%s\n", paint(lesson, WM_ANSI_BOLD), lesson->step_number,
-        lesson->step_total, title, paint(lesson, WM_ANSI_RESET));
-    out(lesson, "  ");
-    out_wrapped(lesson, narration, 2, 2);
-    out(lesson, "\n");
-}
-
-void wm_note(wm_lesson_t *lesson, const char *format, ...)
-{
-    char note[WM_LINE_MAX];
-    va_list arguments;
-
-    va_start(arguments, format);
-    vsnprintf(note, sizeof note, format, arguments);
-    va_end(arguments);
-    if (lesson->json) {
-        wm_json_string(&lesson->notes_json, note);
-        return;
-    }
-    out(lesson, "  ");
-    out_wrapped(lesson, note, 2, 2);
-}
-
-/* Text: one aligned line "  name ........ shown". JSON: {"name", "value", "unit"}. */
-static void out_value_line(wm_lesson_t *lesson, const char *name, const char *shown)
-{
-    int dots = WM_VALUE_NAME_WIDTH - (int)strlen(name) - 1;
-
-    if (dots < 1) {
-        dots = 1;
-    }
-    out(lesson, "    %s %s%.*s%s %s\n", name, paint(lesson, WM_ANSI_DIM), dots,
-        "..................................................", paint(lesson, WM_ANSI_RESET), shown);
-}
-
-static void json_value_start(wm_lesson_t *lesson, const char *name)
-{
-    wm_json_object_begin(&lesson->values_json);
-    wm_json_key(&lesson->values_json, "name");
-    wm_json_string(&lesson->values_json, name);
-    wm_json_key(&lesson->values_json, "value");
-}
-
-static void json_value_end(wm_lesson_t *lesson, const char *unit)
-{
-    wm_json_key(&lesson->values_json, "unit");
-    wm_json_string(&lesson->values_json, unit);
-    wm_json_object_end(&lesson->values_json);
-}
-
-void wm_value_bytes(wm_lesson_t *lesson, const char *name, uint64_t bytes)
-{
-    char grouped[32];
-    char human[32];
-    char shown[80];
-
-    if (lesson->json) {
-        json_value_start(lesson, name);
-        wm_json_unsigned(&lesson->values_json, bytes);
-        json_value_end(lesson, "bytes");
-        return;
-    }
-    format_grouped(bytes, grouped, sizeof grouped);
-    wm_format_bytes(bytes, human, sizeof human);
-    if (bytes < 1024) {
-        snprintf(shown, sizeof shown, "%s", human);
-    } else {
-        snprintf(shown, sizeof shown, "%s bytes (%s)", grouped, human);
-    }
-    out_value_line(lesson, name, shown);
-}
-
-void wm_value_count(wm_lesson_t *lesson, const char *name, uint64_t count, const char *unit)
-{
-    char grouped[32];
-    char shown[96];
-
-    if (lesson->json) {
-        json_value_start(lesson, name);
-        wm_json_unsigned(&lesson->values_json, count);
-        json_value_end(lesson, unit);
-        return;
-    }
-    format_grouped(count, grouped, sizeof grouped);
-    if (unit == NULL) {
-        snprintf(shown, sizeof shown, "%s", grouped);
-    } else if (strcmp(unit, "%") == 0) {
-        snprintf(shown, sizeof shown, "%s%%", grouped);
-    } else {
-        snprintf(shown, sizeof shown, "%s %s", grouped, unit);
-    }
-    out_value_line(lesson, name, shown);
-}
-
-void wm_value_signed(wm_lesson_t *lesson, const char *name, int64_t value, const char *unit)
-{
-    char grouped[32];
-    char shown[96];
-    uint64_t magnitude = 0;
-
-    if (lesson->json) {
-        json_value_start(lesson, name);
-        wm_json_signed(&lesson->values_json, value);
-        json_value_end(lesson, unit);
-        return;
-    }
-    /* -(value + 1) + 1 avoids overflow for the most negative value. */
-    magnitude = value < 0 ? (uint64_t)(-(value + 1)) + 1 : (uint64_t)value;
-    format_grouped(magnitude, grouped, sizeof grouped);
-    snprintf(shown, sizeof shown, "%s%s%s%s", value < 0 ? "-" : "+", grouped,
-             unit == NULL ? "" : " ", unit == NULL ? "" : unit);
-    out_value_line(lesson, name, shown);
-}
-
-void wm_value_address(wm_lesson_t *lesson, const char *name, uintptr_t address)
-{
-    char shown[32];
-
-    /* 16 hex digits, as debuggers show 64-bit addresses; a string in JSON, because
-     * JSON numbers lose precision past 2^53. */
-    snprintf(shown, sizeof shown, "0x%016" PRIXPTR, address);
-    if (lesson->json) {
-        json_value_start(lesson, name);
-        wm_json_string(&lesson->values_json, shown);
-        json_value_end(lesson, "address");
-        return;
-    }
-    out_value_line(lesson, name, shown);
-}
-
-void wm_value_hex(wm_lesson_t *lesson, const char *name, uint64_t value, const char *meaning)
-{
-    char hex[24];
-    char shown[128];
-
-    snprintf(hex, sizeof hex, "0x%" PRIX64, value);
-    if (lesson->json) {
-        json_value_start(lesson, name);
-        wm_json_string(&lesson->values_json, hex);
-        wm_json_key(&lesson->values_json, "meaning");
-        wm_json_string(&lesson->values_json, meaning);
-        json_value_end(lesson, "hex");
-        return;
-    }
-    if (meaning == NULL) {
-        snprintf(shown, sizeof shown, "%s", hex);
-    } else {
-        snprintf(shown, sizeof shown, "%s (%s)", hex, meaning);
-    }
-    out_value_line(lesson, name, shown);
-}
-
-void wm_value_text(wm_lesson_t *lesson, const char *name, const char *text)
-{
-    if (lesson->json) {
-        json_value_start(lesson, name);
-        wm_json_string(&lesson->values_json, text);
-        json_value_end(lesson, NULL);
-        return;
-    }
-    out_value_line(lesson, name, text);
-}
-
-static const char *verdict_name(wm_verdict_t verdict)
-{
-    switch (verdict) {
-    case WM_VERDICT_PASS:
-        return "pass";
-    case WM_VERDICT_DIFFERS:
-        return "differs";
-    default:
-        return "fail";
-    }
-}
-
-/* Records a verdict, counts it, and prints it. reason may be NULL. */
-static wm_verdict_t record(wm_lesson_t *lesson, const char *claim, wm_verdict_t verdict,
-                           const char *reason)
-{
-    const char *color = WM_ANSI_GREEN;
-    const char *label = "  pass   ";
-
-    if (verdict == WM_VERDICT_PASS) {
-        lesson->passed++;
-    } else if (verdict == WM_VERDICT_DIFFERS) {
-        lesson->differs++;
-        color = WM_ANSI_YELLOW;
-        label = "  differs";
-    } else {
-        lesson->failed++;
-        color = WM_ANSI_RED;
-        label = "  FAIL   ";
-    }
-    if (lesson->json) {
-        wm_json_object_begin(&lesson->claims_json);
-        wm_json_key(&lesson->claims_json, "claim");
-        wm_json_string(&lesson->claims_json, claim);
-        wm_json_key(&lesson->claims_json, "verdict");
-        wm_json_string(&lesson->claims_json, verdict_name(verdict));
-        wm_json_key(&lesson->claims_json, "reason");
-        wm_json_string(&lesson->claims_json, reason);
-        wm_json_object_end(&lesson->claims_json);
-        return verdict;
-    }
-    out(lesson, "%s%s%s ", paint(lesson, color), label, paint(lesson, WM_ANSI_RESET));
-    out_wrapped(lesson, claim, WM_CLAIM_INDENT, WM_CLAIM_INDENT);
-    if (reason != NULL) {
-        out(lesson, "%*s", WM_CLAIM_INDENT, "");
-        out_wrapped(lesson, reason, WM_CLAIM_INDENT, WM_CLAIM_INDENT);
-    }
-    return verdict;
-}
-
-wm_verdict_t wm_claim(wm_lesson_t *lesson, const char *claim, int held)
-{
-    return record(lesson, claim, held ? WM_VERDICT_PASS : WM_VERDICT_FAIL, NULL);
-}
-
-wm_verdict_t wm_claim_windows(wm_lesson_t *lesson, const char *claim, int held,
-                              const char *wine_reason)
-{
-    char reason[WM_LINE_MAX];
-
-    if (held) {
-        return record(lesson, claim, WM_VERDICT_PASS, NULL);
-    }
-    if (lesson->runtime.is_wine) {
-        snprintf(reason, sizeof reason, "Wine %s: %s", lesson->runtime.wine_version, wine_reason);
-        return record(lesson, claim, WM_VERDICT_DIFFERS, reason);
-    }
-    return record(lesson, claim, WM_VERDICT_FAIL, NULL);
-}
-
-wm_verdict_t wm_claim_differs(wm_lesson_t *lesson, const char *claim, const char *reason)
-{
-    return record(lesson, claim, WM_VERDICT_DIFFERS, reason);
-}
-
-wm_verdict_t wm_claim_success(wm_lesson_t *lesson, const char *call, DWORD error)
-{
-    char claim[256];
-    char text[256];
-    char reason[320];
-
-    snprintf(claim, sizeof claim, "%s succeeds.", call);
-    if (error == ERROR_SUCCESS) {
-        return record(lesson, claim, WM_VERDICT_PASS, NULL);
-    }
-    (void)wm_error_text(error, text, sizeof text);
-    snprintf(reason, sizeof reason, "%s failed: %s", call, text);
-    return record(lesson, claim, WM_VERDICT_FAIL, reason);
+    lesson->output->step(lesson);
 }
 
 int wm_lesson_end(wm_lesson_t *lesson)
@@ -524,24 +110,368 @@ int wm_lesson_end(wm_lesson_t *lesson)
     end_step(lesson);
     snprintf(summary, sizeof summary, "%u passed, %u differs, %u failed", lesson->passed,
              lesson->differs, lesson->failed);
-    if (lesson->json) {
-        wm_json_array_end(&lesson->document); /* steps */
-        wm_json_key(&lesson->document, "passed");
-        wm_json_unsigned(&lesson->document, lesson->passed);
-        wm_json_key(&lesson->document, "differs");
-        wm_json_unsigned(&lesson->document, lesson->differs);
-        wm_json_key(&lesson->document, "failed");
-        wm_json_unsigned(&lesson->document, lesson->failed);
-        wm_json_key(&lesson->document, "summary");
-        wm_json_string(&lesson->document, summary);
-        wm_json_object_end(&lesson->document);
-        out(lesson, "\n");
-    } else {
-        out(lesson, "\n%ssummary: %s%s\n", paint(lesson, WM_ANSI_BOLD), summary,
-            paint(lesson, WM_ANSI_RESET));
-    }
+    lesson->output->end(lesson, summary);
     fflush(stdout);
     return lesson->failed > 0 ? WM_EXIT_FAILED : WM_EXIT_OK;
+}
+
+void wm_note(wm_lesson_t *lesson, const char *format, ...)
+{
+    char note[WM_NOTE_MAX];
+    va_list arguments;
+
+    va_start(arguments, format);
+    vsnprintf(note, sizeof note, format, arguments);
+    va_end(arguments);
+    lesson->output->note(lesson, note);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Values.                                                                              */
+/* ------------------------------------------------------------------------------------ */
+
+static void show_value(wm_lesson_t *lesson, wm_value_kind_t kind, const char *name, uint64_t number,
+                       int64_t signed_number, const char *text, const char *unit)
+{
+    wm_value_t value;
+
+    value.kind = kind;
+    value.name = name;
+    value.number = number;
+    value.signed_number = signed_number;
+    value.text = text;
+    value.unit = unit;
+    lesson->output->value(lesson, &value);
+}
+
+void wm_value_bytes(wm_lesson_t *lesson, const char *name, uint64_t bytes)
+{
+    show_value(lesson, WM_VALUE_BYTES, name, bytes, 0, NULL, "bytes");
+}
+
+void wm_value_count(wm_lesson_t *lesson, const char *name, uint64_t count, const char *unit)
+{
+    show_value(lesson, WM_VALUE_COUNT, name, count, 0, NULL, unit);
+}
+
+void wm_value_signed(wm_lesson_t *lesson, const char *name, int64_t value, const char *unit)
+{
+    show_value(lesson, WM_VALUE_SIGNED, name, 0, value, NULL, unit);
+}
+
+void wm_value_address(wm_lesson_t *lesson, const char *name, uintptr_t address)
+{
+    show_value(lesson, WM_VALUE_ADDRESS, name, (uint64_t)address, 0, NULL, "address");
+}
+
+void wm_value_hex(wm_lesson_t *lesson, const char *name, uint64_t value, const char *meaning)
+{
+    show_value(lesson, WM_VALUE_HEX, name, value, 0, meaning, "hex");
+}
+
+void wm_value_text(wm_lesson_t *lesson, const char *name, const char *text)
+{
+    show_value(lesson, WM_VALUE_TEXT, name, 0, 0, text, NULL);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Claims and requirements.                                                             */
+/* ------------------------------------------------------------------------------------ */
+
+/* Counts a verdict and hands it to the output. */
+static wm_verdict_t record(wm_lesson_t *lesson, const char *id, const char *text,
+                           wm_verdict_t verdict, const char *reason, const char *deviation)
+{
+    wm_claim_result_t claim;
+
+    if (verdict == WM_VERDICT_PASS) {
+        lesson->passed++;
+    } else if (verdict == WM_VERDICT_DIFFERS) {
+        lesson->differs++;
+    } else {
+        lesson->failed++;
+    }
+    claim.id = id;
+    claim.text = text;
+    claim.verdict = verdict;
+    claim.reason = reason;
+    claim.deviation = deviation;
+    lesson->output->claim(lesson, &claim);
+    return verdict;
+}
+
+wm_verdict_t wm_claim(wm_lesson_t *lesson, const char *id, const char *claim, int held)
+{
+    return record(lesson, id, claim, held ? WM_VERDICT_PASS : WM_VERDICT_FAIL, NULL, NULL);
+}
+
+wm_verdict_t wm_claim_or_deviation(wm_lesson_t *lesson, const char *id, const char *claim, int held,
+                                   int deviation_seen, const wm_deviation_t *deviation)
+{
+    char reason[WM_NOTE_MAX];
+
+    if (held) {
+        return record(lesson, id, claim, WM_VERDICT_PASS, NULL, NULL);
+    }
+    if (!deviation_seen) {
+        return record(lesson, id, claim, WM_VERDICT_FAIL, NULL, NULL);
+    }
+    if (!lesson->runtime.is_wine) {
+        /* The deviation is recorded for Wine: seen on Windows, it is a plain failure. */
+        snprintf(reason, sizeof reason, "Observed on Windows: %s", deviation->behaviour);
+        return record(lesson, id, claim, WM_VERDICT_FAIL, reason, deviation->id);
+    }
+    snprintf(reason, sizeof reason, "Wine %s: %s", lesson->runtime.wine_version,
+             deviation->behaviour);
+    return record(lesson, id, claim, WM_VERDICT_DIFFERS, reason, deviation->id);
+}
+
+/* One FAIL line for a call that failed: "CALL failed: CODE TEXT". */
+static void record_call_failure(wm_lesson_t *lesson, const char *call, DWORD error)
+{
+    char text[256];
+    char claim[256];
+    char reason[512];
+
+    (void)wm_error_text(error, text, sizeof text);
+    snprintf(claim, sizeof claim, "%s succeeds.", call);
+    snprintf(reason, sizeof reason, "%s failed: %s", call, text);
+    (void)record(lesson, NULL, claim, WM_VERDICT_FAIL, reason, NULL);
+}
+
+int wm_require(wm_lesson_t *lesson, const char *call, DWORD error)
+{
+    if (error == ERROR_SUCCESS) {
+        return 1;
+    }
+    record_call_failure(lesson, call, error);
+    lesson->stopped = 1;
+    return 0;
+}
+
+int wm_require_win32(wm_lesson_t *lesson, const char *call, int succeeded)
+{
+    DWORD error = ERROR_SUCCESS;
+
+    if (succeeded) {
+        return 1;
+    }
+    error = GetLastError(); /* first: anything else may overwrite it */
+    if (error == ERROR_SUCCESS) {
+        error = ERROR_GEN_FAILURE; /* failed without saying why */
+    }
+    return wm_require(lesson, call, error);
+}
+
+wm_verdict_t wm_claim_windows(wm_lesson_t *lesson, const char *id, const char *claim, int held,
+                              const char *wine_reason)
+{
+    char reason[WM_NOTE_MAX];
+
+    if (held) {
+        return record(lesson, id, claim, WM_VERDICT_PASS, NULL, NULL);
+    }
+    if (lesson->runtime.is_wine) {
+        snprintf(reason, sizeof reason, "Wine %s: %s", lesson->runtime.wine_version, wine_reason);
+        return record(lesson, id, claim, WM_VERDICT_DIFFERS, reason, NULL);
+    }
+    return record(lesson, id, claim, WM_VERDICT_FAIL, NULL, NULL);
+}
+
+wm_verdict_t wm_claim_differs(wm_lesson_t *lesson, const char *id, const char *claim,
+                              const char *reason)
+{
+    return record(lesson, id, claim, WM_VERDICT_DIFFERS, reason, NULL);
+}
+
+wm_verdict_t wm_claim_success(wm_lesson_t *lesson, const char *call, DWORD error)
+{
+    if (error == ERROR_SUCCESS) {
+        return WM_VERDICT_PASS; /* set-up that worked: nothing to say */
+    }
+    record_call_failure(lesson, call, error);
+    return WM_VERDICT_FAIL;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* The runner.                                                                          */
+/* ------------------------------------------------------------------------------------ */
+
+/* Runs the child mode named name (UTF-16 from the command line). */
+static int run_child(const wm_lesson_spec_t *spec, const wchar_t *name, void *state)
+{
+    char narrow[64];
+    size_t i = 0;
+    int converted = 0;
+
+    converted = WideCharToMultiByte(CP_UTF8, 0, name, -1, narrow, (int)sizeof narrow, NULL, NULL);
+    if (converted == 0) {
+        narrow[0] = '\0';
+    }
+    for (i = 0; i < spec->child_count; i++) {
+        if (strcmp(spec->children[i].name, narrow) == 0) {
+            return spec->children[i].run(state);
+        }
+    }
+    fprintf(stderr, "%s: --child: unknown child mode '%s'\n", spec->name, narrow);
+    return WM_EXIT_USAGE;
+}
+
+int wm_lesson_main(const wm_lesson_spec_t *spec, int argc, wchar_t **argv)
+{
+    wm_option_spec_t options[WM_LESSON_OPTIONS_MAX + 1];
+    wm_options_t shared;
+    wm_lesson_t lesson;
+    const wchar_t *child = NULL;
+    const char *problem = NULL;
+    HANDLE heap = GetProcessHeap();
+    void *state = NULL;
+    size_t count = 0;
+    size_t i = 0;
+    int exit_code = WM_EXIT_OK;
+
+    /* No crash dialogs, here or in a child mode (see wm_lesson_begin). */
+    (void)SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX);
+    wm_console_init();
+    if (spec->option_count > WM_LESSON_OPTIONS_MAX) {
+        fprintf(stderr, "%s: too many options in the lesson's table\n", spec->name);
+        return WM_EXIT_USAGE;
+    }
+    state = HeapAlloc(heap, HEAP_ZERO_MEMORY, spec->state_size > 0 ? spec->state_size : 1);
+    if (state == NULL) {
+        fprintf(stderr, "%s: out of memory\n", spec->name);
+        return WM_EXIT_FAILED;
+    }
+    if (spec->init != NULL) {
+        spec->init(state);
+    }
+    for (i = 0; i < spec->option_count; i++) {
+        options[count].name = spec->options[i].name;
+        options[count].kind = spec->options[i].kind;
+        options[count].target = (char *)state + spec->options[i].offset;
+        options[count].value_name = spec->options[i].value_name;
+        options[count].help = spec->options[i].help;
+        count++;
+    }
+    if (spec->child_count > 0) {
+        options[count].name = L"--child";
+        options[count].kind = WM_OPTION_TEXT;
+        options[count].target = (void *)&child;
+        options[count].value_name = "MODE";
+        options[count].help = NULL; /* internal: the lesson starts copies of itself with it */
+        count++;
+    }
+
+    exit_code = wm_args_handle(argc, argv, spec->name, spec->title, options, count, &shared);
+    if (exit_code != WM_ARGS_CONTINUE) {
+        goto done;
+    }
+    if (child != NULL) {
+        exit_code = run_child(spec, child, state);
+        goto done;
+    }
+    if (spec->check != NULL) {
+        problem = spec->check(state);
+    }
+    if (problem != NULL) {
+        fprintf(stderr, "%s: %s\n", spec->name, problem);
+        exit_code = WM_EXIT_USAGE;
+        goto done;
+    }
+
+    wm_lesson_begin(&lesson, spec->name, spec->title, (unsigned)spec->step_count, &shared, NULL,
+                    NULL);
+    for (i = 0; i < spec->step_count; i++) {
+        wm_step(&lesson, spec->steps[i].title, spec->steps[i].narration);
+        spec->steps[i].run(&lesson, state);
+        if (lesson.stopped) {
+            wm_note(&lesson, "The lesson stops here: the steps after this one need what "
+                             "failed.");
+            break;
+        }
+    }
+    exit_code = wm_lesson_end(&lesson);
+
+done:
+    (void)HeapFree(heap, 0, state);
+    return exit_code;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Children and summaries.                                                              */
+/* ------------------------------------------------------------------------------------ */
+
+/* A report is one line: this marker, then the struct's bytes as hex digits. Text, so a
+ * report is safe on a console and through the C runtime's text mode. */
+#define WM_REPORT_MARKER "wm-report:"
+
+DWORD wm_child_report(const void *report, size_t size)
+{
+    static const char digits[] = "0123456789abcdef";
+    const unsigned char *bytes = (const unsigned char *)report;
+    char pair[2];
+    size_t i = 0;
+
+    if (fputs(WM_REPORT_MARKER, stdout) < 0) {
+        return ERROR_WRITE_FAULT;
+    }
+    for (i = 0; i < size; i++) {
+        pair[0] = digits[bytes[i] >> 4];
+        pair[1] = digits[bytes[i] & 0x0Fu];
+        if (fwrite(pair, 1, sizeof pair, stdout) != sizeof pair) {
+            return ERROR_WRITE_FAULT;
+        }
+    }
+    if (fputs("\n", stdout) < 0 || fflush(stdout) != 0) {
+        return ERROR_WRITE_FAULT;
+    }
+    return ERROR_SUCCESS;
+}
+
+/* The value of one hex digit, or -1. */
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    return -1;
+}
+
+int wm_child_report_read(const char *output, size_t length, void *report, size_t size)
+{
+    const size_t marker_length = sizeof WM_REPORT_MARKER - 1;
+    unsigned char *bytes = (unsigned char *)report;
+    const char *found = NULL;
+    size_t at = 0;
+    size_t i = 0;
+    int high = 0;
+    int low = 0;
+
+    /* The last report wins. */
+    for (at = 0; at + marker_length <= length; at++) {
+        if (memcmp(output + at, WM_REPORT_MARKER, marker_length) == 0) {
+            found = output + at + marker_length;
+        }
+    }
+    if (found == NULL || (size_t)(output + length - found) < size * 2) {
+        return 0;
+    }
+    /* Exactly size bytes: the next character must end the line. */
+    if (found + size * 2 < output + length && found[size * 2] != '\n' && found[size * 2] != '\r') {
+        return 0;
+    }
+    for (i = 0; i < size; i++) {
+        high = hex_digit(found[2 * i]);
+        low = hex_digit(found[2 * i + 1]);
+        if (high < 0 || low < 0) {
+            return 0;
+        }
+        bytes[i] = (unsigned char)(high * 16 + low);
+    }
+    return 1;
 }
 
 int wm_lesson_parse_summary(const char *output, unsigned *passed, unsigned *differs,

@@ -117,31 +117,88 @@ static DWORD build_command_line(const wchar_t *program, const wchar_t *arguments
     return ERROR_SUCCESS;
 }
 
-/* Reads the pipe until the child closes its end, passing each chunk on. */
-static DWORD pump_output(HANDLE pipe, wm_output_fn on_output, void *context)
+/* How often the output pump looks at the pipe and the child while both are quiet. */
+#define WM_POLL_MS 10
+
+/* Ends a child that ran past its limit, and waits (briefly) until it is gone. */
+static DWORD end_child(HANDLE process)
+{
+    BOOL ok = FALSE;
+    DWORD wait = 0;
+
+    ok = wm__os.TerminateProcess(process, WAIT_TIMEOUT /* its exit code: why it ended */);
+    if (!ok) {
+        return GetLastError();
+    }
+    wait = wm__os.WaitForSingleObject(process, WM_POLL_MS * 100);
+    if (wait == WAIT_FAILED) {
+        return GetLastError();
+    }
+    return ERROR_SUCCESS;
+}
+
+/*
+ * Passes the child's output on until the pipe ends or the child ends, whichever is first
+ * (a grandchild may hold the pipe open after the child is gone). Never waits past
+ * deadline (a GetTickCount64 value): then the child is ended and the answer is
+ * ERROR_TIMEOUT. ReadFile on an anonymous pipe cannot time out, so the pump reads only
+ * what PeekNamedPipe says is there.
+ */
+static DWORD pump_output(HANDLE pipe, HANDLE process, ULONGLONG deadline, wm_output_fn on_output,
+                         void *context)
 {
     char chunk[WM_PIPE_CHUNK];
+    DWORD available = 0;
     DWORD got = 0;
-    BOOL ok = FALSE;
+    DWORD wait = 0;
     DWORD error = ERROR_SUCCESS;
+    BOOL ok = FALSE;
+    int child_ended = 0;
 
     for (;;) {
-        ok = wm__os.ReadFile(pipe, chunk, sizeof chunk, &got, NULL);
+        ok = wm__os.PeekNamedPipe(pipe, NULL, 0, NULL, &available, NULL);
         if (!ok) {
             error = GetLastError();
             /* ERROR_BROKEN_PIPE is the normal end: every write end has been closed. */
             return error == ERROR_BROKEN_PIPE ? ERROR_SUCCESS : error;
         }
-        if (got == 0) {
-            return ERROR_SUCCESS;
+        if (available > 0) {
+            ok = wm__os.ReadFile(pipe, chunk,
+                                 available < sizeof chunk ? available : (DWORD)sizeof chunk, &got,
+                                 NULL);
+            if (!ok) {
+                error = GetLastError();
+                return error == ERROR_BROKEN_PIPE ? ERROR_SUCCESS : error;
+            }
+            on_output(context, chunk, got);
+            continue;
         }
-        on_output(context, chunk, got);
+        if (child_ended) {
+            return ERROR_SUCCESS; /* drained what the child wrote before it ended */
+        }
+        if (GetTickCount64() >= deadline) {
+            error = end_child(process);
+            return error == ERROR_SUCCESS ? ERROR_TIMEOUT : error;
+        }
+        wait = wm__os.WaitForSingleObject(process, WM_POLL_MS);
+        if (wait == WAIT_FAILED) {
+            return GetLastError();
+        }
+        child_ended = wait == WAIT_OBJECT_0; /* one more look at the pipe, then stop */
     }
 }
 
 DWORD wm_process_run(const wchar_t *program, const wchar_t *arguments, wm_output_fn on_output,
                      void *context, DWORD *exit_code)
 {
+    return wm_process_run_within(program, arguments, on_output, context, WM_CHILD_TIME_LIMIT_MS,
+                                 exit_code);
+}
+
+DWORD wm_process_run_within(const wchar_t *program, const wchar_t *arguments,
+                            wm_output_fn on_output, void *context, DWORD limit_ms, DWORD *exit_code)
+{
+    ULONGLONG deadline = GetTickCount64() + limit_ms;
     HANDLE heap = NULL;
     wchar_t *command_line = NULL;
     HANDLE read_end = NULL;
@@ -151,6 +208,7 @@ DWORD wm_process_run(const wchar_t *program, const wchar_t *arguments, wm_output
     PROCESS_INFORMATION child;
     DWORD error = ERROR_SUCCESS;
     DWORD wait = 0;
+    ULONGLONG now = 0;
     BOOL ok = FALSE;
 
     memset(&child, 0, sizeof child);
@@ -204,6 +262,10 @@ DWORD wm_process_run(const wchar_t *program, const wchar_t *arguments, wm_output
         }
     }
 
+    /* A child that crashes must end, not wait for someone to close Windows Error
+     * Reporting's dialog: the child inherits this error mode (SetErrorMode, Microsoft
+     * Learn), so a crash ends it at once with its exception code. */
+    (void)wm__os.SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX);
     ok = wm__os.CreateProcessW(program, command_line, NULL,
                                NULL,       /* default security for the process and thread */
                                TRUE,       /* inherit handles: the pipe's write end */
@@ -223,14 +285,23 @@ DWORD wm_process_run(const wchar_t *program, const wchar_t *arguments, wm_output
             error = GetLastError();
             goto cleanup;
         }
-        error = pump_output(read_end, on_output, context);
+        error = pump_output(read_end, child.hProcess, deadline, on_output, context);
         if (error != ERROR_SUCCESS) {
             goto cleanup;
         }
     }
-    wait = wm__os.WaitForSingleObject(child.hProcess, INFINITE);
+    /* Every wait is bounded: a child that hangs is ended, and the caller hears why. */
+    now = GetTickCount64();
+    wait = wm__os.WaitForSingleObject(child.hProcess, now < deadline ? (DWORD)(deadline - now) : 0);
     if (wait == WAIT_FAILED) {
         error = GetLastError();
+        goto cleanup;
+    }
+    if (wait == WAIT_TIMEOUT) {
+        error = end_child(child.hProcess);
+        if (error == ERROR_SUCCESS) {
+            error = ERROR_TIMEOUT;
+        }
         goto cleanup;
     }
     ok = wm__os.GetExitCodeProcess(child.hProcess, exit_code);

@@ -2,11 +2,12 @@
  * wm_os.h - the table of every Win32 function the winmem library calls.
  *
  * The library never calls the OS directly: it calls through wm__os, one struct of function
- * pointers that starts out pointing at the real functions. A test can replace an entry, or
- * arm the built-in fault injector to make the Nth OS call fail with a chosen error, and
- * then check that the library left nothing allocated or open. (The idea comes from SQLite's
- * aSyscall[] table in os_win.c; GNU ld's --wrap cannot do this, because Win32 calls go
- * through __imp_ pointers, and MSVC has no --wrap at all.)
+ * pointers that starts out pointing at the real functions (through one-line forwarders in
+ * os.c, which keep the table a compile-time constant under MSVC: see there). A test can
+ * replace an entry, or arm the fault injector (tests/wm_os_fault.h) to make the Nth OS call
+ * fail with a chosen error, and then check that the library left nothing allocated or open.
+ * (The idea comes from SQLite's aSyscall[] table in os_win.c; GNU ld's --wrap cannot do
+ * this, because Win32 calls go through __imp_ pointers, and MSVC has no --wrap at all.)
  *
  * Demos do not use this header: a lesson calls the library, or the real API by its name.
  *
@@ -138,6 +139,11 @@ typedef struct wm_os_s
     DWORD(WINAPI *GetMappedFileNameW)(HANDLE, LPVOID, LPWSTR, DWORD);
     DWORD(WINAPI *GetModuleFileNameExW)(HANDLE, HMODULE, LPWSTR, DWORD);
     void(WINAPI *GetCurrentThreadStackLimits)(PULONG_PTR, PULONG_PTR);
+    /* Bounded waits on children (issue 11): namedpipeapi.h, processthreadsapi.h,
+     * errhandlingapi.h */
+    BOOL(WINAPI *PeekNamedPipe)(HANDLE, LPVOID, DWORD, LPDWORD, LPDWORD, LPDWORD);
+    BOOL(WINAPI *TerminateProcess)(HANDLE, UINT);
+    UINT(WINAPI *SetErrorMode)(UINT);
 } wm_os_t;
 
 /* The table the library calls through. Tests may assign entries; restore them afterwards. */
@@ -146,21 +152,6 @@ extern wm_os_t wm__os;
 /* The real functions, for restoring wm__os after a test replaced entries. */
 extern const wm_os_t wm__os_real;
 
-/*
- * Fault injection, for tests. wm_os_fault_arm(nth, error) swaps every entry of wm__os for a
- * wrapper that counts calls: the nth call (counting from 1) fails the way its function
- * reports failure (NULL, FALSE, 0, (SIZE_T)-1, INVALID_HANDLE_VALUE, WAIT_FAILED, a non-zero
- * UINT, or for LocalFree the handle it was given) after SetLastError(error); every other call
- * goes to the real function. Functions that cannot fail (GetSystemInfo, GetProcessHeap,
- * GetCurrentThreadId) are counted but never fail: when the nth call is one of them, no call
- * fails. Calls that do not fail go on to the table as it was when armed, so a test may first
- * install its own counting wrappers and then arm the injector on top of them.
- * wm_os_fault_disarm() restores that table and returns how many calls were counted;
- * wm_os_fault_fired() names the function that was made to fail, or is NULL if none was.
- * Not thread-safe: arm, run the code under test on one thread, disarm.
- */
-void wm_os_fault_arm(unsigned long nth, DWORD error);
-unsigned long wm_os_fault_disarm(void);
-const char *wm_os_fault_fired(void);
+/* Tests make calls through the table fail with tests/wm_os_fault.h. */
 
 #endif /* WM_OS_H */

@@ -52,6 +52,10 @@ DWORD wm_process_sibling_path(const wchar_t *file_name, wchar_t *path, DWORD cap
 DWORD wm_process_run_self(const wchar_t *arguments, wm_output_fn on_output, void *context,
                           DWORD *exit_code);
 
+/* How long wm_process_run lets a child run: past it the child is ended and the run fails
+ * with ERROR_TIMEOUT. Under ctest's 60-second limit, so a lesson reports the hang itself. */
+#define WM_CHILD_TIME_LIMIT_MS 50000u
+
 /*
  * Runs program (a full path) with arguments (may be NULL or empty; passed as written,
  * so quote them as CommandLineToArgvW expects) and waits for it to end.
@@ -59,9 +63,17 @@ DWORD wm_process_run_self(const wchar_t *arguments, wm_output_fn on_output, void
  * standard output goes through a pipe and each chunk read is passed to on_output. The
  * child's standard error is this process's standard error. The child's exit code goes to
  * *exit_code (a crash shows as its exception code, such as 0xC0000005).
+ * The child inherits an error mode without crash dialogs (SEM_NOGPFAULTERRORBOX), and no
+ * wait is unbounded: a child still running after WM_CHILD_TIME_LIMIT_MS is ended
+ * (TerminateProcess) and the answer is ERROR_TIMEOUT.
  * On failure nothing is left open, and the error is that of the first failing call.
  */
 DWORD wm_process_run(const wchar_t *program, const wchar_t *arguments, wm_output_fn on_output,
                      void *context, DWORD *exit_code);
+
+/* wm_process_run with a time limit of limit_ms milliseconds instead of the default. */
+DWORD wm_process_run_within(const wchar_t *program, const wchar_t *arguments,
+                            wm_output_fn on_output, void *context, DWORD limit_ms,
+                            DWORD *exit_code);
 
 #endif /* WM_PROCESS_H */

@@ -107,7 +107,7 @@ static void test_arena_full_reservation_fails_and_changes_nothing(void **state)
 {
     wm_arena_t arena;
     wm_arena_t before;
-    void *block = (void *)1;
+    void *block = (void *)(uintptr_t)1;
 
     (void)state;
     assert_int_equal(wm_arena_create(TEST_RESERVE, TEST_CHUNK, &arena), ERROR_SUCCESS);
@@ -124,7 +124,7 @@ static void test_arena_full_reservation_fails_and_changes_nothing(void **state)
 static void test_arena_overflowing_sizes_fail_with_arithmetic_overflow(void **state)
 {
     wm_arena_t arena;
-    void *block = (void *)1;
+    void *block = (void *)(uintptr_t)1;
 
     (void)state;
     assert_int_equal(wm_arena_create(TEST_RESERVE, TEST_CHUNK, &arena), ERROR_SUCCESS);
@@ -199,7 +199,7 @@ static void test_arena_fast_path_makes_no_os_call(void **state)
 static void test_arena_functions_reject_invalid_parameters(void **state)
 {
     wm_arena_t arena;
-    void *block = (void *)1;
+    void *block = (void *)(uintptr_t)1;
 
     (void)state;
     assert_int_equal(wm_arena_create(TEST_RESERVE, TEST_CHUNK, NULL), ERROR_INVALID_PARAMETER);

@@ -579,8 +579,8 @@ static void test_heap_functions_reject_invalid_parameters(void **state)
     wm_heap_list_t list;
     wm_heap_snapshot_t snapshot;
     wm_heap_snapshot_t appeared;
-    HANDLE heap = (HANDLE)1;
-    void *block = (void *)1;
+    HANDLE heap = (HANDLE)(uintptr_t)1;
+    void *block = (void *)(uintptr_t)1;
     void *resized = NULL;
     SIZE_T size = 1;
     ULONG front_end = 0;

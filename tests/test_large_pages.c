@@ -32,7 +32,7 @@ static void test_large_page_minimum_is_zero_or_a_power_of_two(void **state)
 static void test_large_page_allocation_fails_exactly_when_the_privilege_is_missing(void **state)
 {
     SIZE_T minimum = 0;
-    void *base = (void *)1;
+    void *base = (void *)(uintptr_t)1;
     DWORD privilege = ERROR_SUCCESS;
     DWORD error = ERROR_SUCCESS;
 
@@ -88,7 +88,7 @@ static void test_awe_fails_without_the_privilege(void **state)
 static void test_large_page_functions_reject_invalid_parameters(void **state)
 {
     SIZE_T minimum = 0;
-    void *base = (void *)1;
+    void *base = (void *)(uintptr_t)1;
     ULONG_PTR frames[1];
     ULONG_PTR count = 0;
 

@@ -6,7 +6,9 @@
  */
 #include "wm_test.h"
 
+#include <stddef.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "wm_lesson.h"
 
@@ -43,8 +45,9 @@ static void test_lesson_counts_verdicts_and_exits_0_without_failures(void **stat
     (void)state;
     begin(0);
     wm_step(&lesson, "One", "The first step.");
-    assert_int_equal(wm_claim(&lesson, "True is true.", 1), WM_VERDICT_PASS);
-    assert_int_equal(wm_claim_differs(&lesson, "Not observable.", "a reason"), WM_VERDICT_DIFFERS);
+    assert_int_equal(wm_claim(&lesson, NULL, "True is true.", 1), WM_VERDICT_PASS);
+    assert_int_equal(wm_claim_differs(&lesson, NULL, "Not observable.", "a reason"),
+                     WM_VERDICT_DIFFERS);
     assert_int_equal(wm_lesson_end(&lesson), WM_EXIT_OK);
     assert_int_equal(lesson.passed, 1);
     assert_int_equal(lesson.differs, 1);
@@ -57,7 +60,7 @@ static void test_lesson_exits_1_when_a_claim_fails(void **state)
     (void)state;
     begin(0);
     wm_step(&lesson, "One", "The first step.");
-    assert_int_equal(wm_claim(&lesson, "False is true.", 0), WM_VERDICT_FAIL);
+    assert_int_equal(wm_claim(&lesson, NULL, "False is true.", 0), WM_VERDICT_FAIL);
     assert_int_equal(wm_lesson_end(&lesson), WM_EXIT_FAILED);
     assert_non_null(strstr(output.data, "FAIL"));
 }
@@ -69,8 +72,8 @@ static void test_lesson_windows_claim_differs_only_under_wine(void **state)
     (void)state;
     begin(0);
     wm_step(&lesson, "One", "The first step.");
-    assert_int_equal(wm_claim_windows(&lesson, "Held.", 1, "reason"), WM_VERDICT_PASS);
-    verdict = wm_claim_windows(&lesson, "Not held.", 0, "Wine does not do this.");
+    assert_int_equal(wm_claim_windows(&lesson, NULL, "Held.", 1, "reason"), WM_VERDICT_PASS);
+    verdict = wm_claim_windows(&lesson, NULL, "Not held.", 0, "Wine does not do this.");
     /* Under Wine a known difference is 'differs'; on Windows it is a real failure. */
     if (wm_is_wine()) {
         assert_int_equal(verdict, WM_VERDICT_DIFFERS);
@@ -81,16 +84,211 @@ static void test_lesson_windows_claim_differs_only_under_wine(void **state)
     (void)wm_lesson_end(&lesson);
 }
 
-static void test_lesson_success_claim_names_the_error(void **state)
+static void test_lesson_success_claim_is_silent_and_uncounted_when_it_succeeds(void **state)
 {
     (void)state;
     begin(0);
     wm_step(&lesson, "One", "The first step.");
     assert_int_equal(wm_claim_success(&lesson, "VirtualAlloc", ERROR_SUCCESS), WM_VERDICT_PASS);
+    assert_null(strstr(output.data, "VirtualAlloc"));
     assert_int_equal(wm_claim_success(&lesson, "VirtualFree", ERROR_INVALID_ADDRESS),
                      WM_VERDICT_FAIL);
     (void)wm_lesson_end(&lesson);
     assert_non_null(strstr(output.data, "VirtualFree failed: 487"));
+    assert_int_equal(lesson.passed, 0);
+    assert_int_equal(lesson.failed, 1);
+    assert_false(lesson.stopped); /* the first edition's call does not end the step */
+}
+
+static void test_require_is_silent_on_success_and_stops_the_lesson_on_failure(void **state)
+{
+    (void)state;
+    begin(0);
+    wm_step(&lesson, "One", "The first step.");
+    assert_true(wm_require(&lesson, "GetSystemInfo", ERROR_SUCCESS));
+    assert_null(strstr(output.data, "GetSystemInfo"));
+    assert_false(lesson.stopped);
+    assert_false(wm_require(&lesson, "VirtualAlloc(MEM_COMMIT)", ERROR_NOT_ENOUGH_MEMORY));
+    assert_true(lesson.stopped);
+    assert_int_equal(wm_lesson_end(&lesson), WM_EXIT_FAILED);
+    /* One FAIL line with the call and the code; the summary counts it as a failure. */
+    assert_non_null(strstr(output.data, "FAIL"));
+    assert_non_null(strstr(output.data, "VirtualAlloc(MEM_COMMIT) failed: 8"));
+    assert_int_equal(lesson.passed, 0);
+    assert_int_equal(lesson.failed, 1);
+}
+
+static void test_require_win32_reads_the_last_error(void **state)
+{
+    void *nothing = NULL;
+
+    (void)state;
+    begin(0);
+    wm_step(&lesson, "One", "The first step.");
+    nothing = VirtualAlloc(NULL, 0, MEM_RESERVE, PAGE_NOACCESS); /* size 0: error 87 */
+    assert_false(wm_require_win32(&lesson, "VirtualAlloc(size 0)", nothing != NULL));
+    (void)wm_lesson_end(&lesson);
+    assert_non_null(strstr(output.data, "VirtualAlloc(size 0) failed: 87"));
+}
+
+static const wm_deviation_t test_deviation = {"test-deviation", "it does something else."};
+
+static void test_claim_or_deviation_passes_whenever_the_claim_holds(void **state)
+{
+    (void)state;
+    begin(0);
+    wm_step(&lesson, "One", "The first step.");
+    assert_int_equal(wm_claim_or_deviation(&lesson, "t.a", "Held.", 1, 1, &test_deviation),
+                     WM_VERDICT_PASS);
+    assert_int_equal(wm_claim_or_deviation(&lesson, "t.b", "Held.", 1, 0, &test_deviation),
+                     WM_VERDICT_PASS);
+    (void)wm_lesson_end(&lesson);
+}
+
+static void test_claim_or_deviation_fails_when_the_deviation_was_not_seen(void **state)
+{
+    (void)state;
+    begin(0);
+    wm_step(&lesson, "One", "The first step.");
+    /* Not held, and the observation is not the recorded deviation: fail, on any runtime. */
+    assert_int_equal(wm_claim_or_deviation(&lesson, "t.a", "Not held.", 0, 0, &test_deviation),
+                     WM_VERDICT_FAIL);
+    (void)wm_lesson_end(&lesson);
+    assert_null(strstr(output.data, "it does something else."));
+}
+
+static void test_claim_or_deviation_differs_only_where_the_deviation_is_recorded(void **state)
+{
+    wm_verdict_t verdict = WM_VERDICT_PASS;
+
+    (void)state;
+    begin(1);
+    wm_step(&lesson, "One", "The first step.");
+    verdict = wm_claim_or_deviation(&lesson, "t.a", "Not held.", 0, 1, &test_deviation);
+    (void)wm_lesson_end(&lesson);
+    /* The deviation is recorded for Wine; seen on Windows it is a failure. Either way the
+     * reason names what was seen, and the JSON names the deviation's row. */
+    assert_int_equal(verdict, lesson.runtime.is_wine ? WM_VERDICT_DIFFERS : WM_VERDICT_FAIL);
+    assert_non_null(strstr(output.data, "it does something else."));
+    assert_non_null(strstr(output.data, "\"deviation\":\"test-deviation\""));
+    if (lesson.runtime.is_wine) {
+        /* The version as detected at run time, never one written in the code. */
+        assert_non_null(strstr(output.data, lesson.runtime.wine_version));
+    }
+}
+
+static void test_child_report_is_found_among_other_output(void **state)
+{
+    const char text[] = "some output\r\nwm-report:0102ff10\r\nmore\n";
+    const char short_report[] = "wm-report:0102\n";
+    const char bad_digit[] = "wm-report:01zz\n";
+    unsigned char report[4];
+
+    (void)state;
+    memset(report, 0, sizeof report);
+    assert_true(wm_child_report_read(text, sizeof text - 1, report, sizeof report));
+    assert_int_equal(report[0], 0x01);
+    assert_int_equal(report[2], 0xff);
+    assert_int_equal(report[3], 0x10);
+    /* The wrong size, or a character that is not a hex digit: no report. */
+    assert_false(wm_child_report_read(short_report, sizeof short_report - 1, report, 4));
+    assert_false(wm_child_report_read(text, sizeof text - 1, report, 3));
+    assert_false(wm_child_report_read(bad_digit, sizeof bad_digit - 1, report, 2));
+    assert_false(wm_child_report_read("", 0, report, 2));
+}
+
+/* A lesson as a table, for the runner's tests: step 1 fails a requirement when told. */
+typedef struct table_state_s
+{
+    uint64_t fail_first; /* --fail-first */
+    int ran_one;         /* step one ran */
+} table_state_t;
+
+/* How often step two ran: kept outside the state, which the runner frees when it ends. */
+static int step_two_runs;
+
+static void table_step_one(wm_lesson_t *lesson_in, void *context)
+{
+    table_state_t *table = (table_state_t *)context;
+
+    table->ran_one = 1;
+    if (!wm_require(lesson_in, "The first call", table->fail_first ? ERROR_ACCESS_DENIED : 0)) {
+        return;
+    }
+    (void)wm_claim(lesson_in, "table.one", "Step one holds.", 1);
+}
+
+static void table_step_two(wm_lesson_t *lesson_in, void *context)
+{
+    table_state_t *table = (table_state_t *)context;
+
+    step_two_runs++;
+    (void)wm_claim(lesson_in, "table.two", "Step two runs after step one.", table->ran_one);
+}
+
+static int table_child(void *context)
+{
+    (void)context;
+    return 42;
+}
+
+static const char *table_check(void *context)
+{
+    table_state_t *table = (table_state_t *)context;
+
+    return table->fail_first > 1 ? "--fail-first: at most 1" : NULL;
+}
+
+static const wm_lesson_step_t table_steps[] = {
+    {"One", "The first step.", table_step_one},
+    {"Two", "The second step.", table_step_two},
+};
+static const wm_lesson_option_t table_options[] = {
+    {L"--fail-first", WM_OPTION_UNSIGNED, offsetof(table_state_t, fail_first), "N", "fail"},
+};
+static const wm_lesson_child_t table_children[] = {{"answer", table_child}};
+static const wm_lesson_spec_t table_lesson = {
+    "table", "A lesson as a table.", table_steps, 2,           table_options, 1, table_children,
+    1,       sizeof(table_state_t),  NULL,        table_check,
+};
+
+static int run_table(const wchar_t *argument)
+{
+    wchar_t program[] = L"table.exe";
+    wchar_t copy[64];
+    wchar_t *argv[3] = {program, copy, NULL};
+
+    if (argument == NULL) {
+        return wm_lesson_main(&table_lesson, 1, argv);
+    }
+    wcsncpy(copy, argument, sizeof copy / sizeof copy[0] - 1);
+    copy[sizeof copy / sizeof copy[0] - 1] = L'\0';
+    return wm_lesson_main(&table_lesson, 2, argv);
+}
+
+static void test_runner_runs_every_step_and_exits_0(void **state)
+{
+    (void)state;
+    step_two_runs = 0;
+    assert_int_equal(run_table(NULL), WM_EXIT_OK);
+    assert_int_equal(step_two_runs, 1);
+}
+
+static void test_runner_stops_after_a_failed_requirement(void **state)
+{
+    (void)state;
+    step_two_runs = 0;
+    assert_int_equal(run_table(L"--fail-first=1"), WM_EXIT_FAILED);
+    assert_int_equal(step_two_runs, 0); /* it would need what step one could not do */
+}
+
+static void test_runner_rejects_bad_options_and_unknown_children_with_exit_2(void **state)
+{
+    (void)state;
+    assert_int_equal(run_table(L"--fail-first=2"), WM_EXIT_USAGE); /* the lesson's check */
+    assert_int_equal(run_table(L"--no-such-option"), WM_EXIT_USAGE);
+    assert_int_equal(run_table(L"--child=nope"), WM_EXIT_USAGE);
+    assert_int_equal(run_table(L"--child=answer"), 42); /* the child mode's own exit code */
 }
 
 static void test_lesson_json_has_steps_values_claims_and_summary(void **state)
@@ -102,10 +300,10 @@ static void test_lesson_json_has_steps_values_claims_and_summary(void **state)
     wm_step(&lesson, "One", "Narration with \"quotes\".");
     wm_value_bytes(&lesson, "page size", 4096);
     wm_value_address(&lesson, "base", 0x10000);
-    wm_claim(&lesson, "Holds.", 1);
+    wm_claim(&lesson, "test.holds", "Holds.", 1);
     wm_step(&lesson, "Two", "Second.");
     wm_note(&lesson, "A note %d.", 7);
-    wm_claim_differs(&lesson, "Cannot be seen.", "why");
+    wm_claim_differs(&lesson, NULL, "Cannot be seen.", "why");
     assert_int_equal(wm_lesson_end(&lesson), WM_EXIT_OK);
     json = output.data;
     assert_true(json[0] == '{');
@@ -114,7 +312,8 @@ static void test_lesson_json_has_steps_values_claims_and_summary(void **state)
     assert_non_null(strstr(json, "\"narration\":\"Narration with \\\"quotes\\\".\""));
     assert_non_null(strstr(json, "{\"name\":\"page size\",\"value\":4096,\"unit\":\"bytes\"}"));
     assert_non_null(strstr(json, "\"value\":\"0x0000000000010000\",\"unit\":\"address\""));
-    assert_non_null(strstr(json, "{\"claim\":\"Holds.\",\"verdict\":\"pass\",\"reason\":null}"));
+    assert_non_null(strstr(json, "{\"id\":\"test.holds\",\"claim\":\"Holds.\",\"verdict\":"
+                                 "\"pass\",\"reason\":null,\"deviation\":null}"));
     assert_non_null(strstr(json, "\"notes\":[\"A note 7.\"]"));
     assert_non_null(strstr(json, "\"verdict\":\"differs\",\"reason\":\"why\""));
     assert_non_null(strstr(json, "\"passed\":1,\"differs\":1,\"failed\":0"));
@@ -168,7 +367,21 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lesson_exits_1_when_a_claim_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lesson_windows_claim_differs_only_under_wine, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_lesson_success_claim_names_the_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_lesson_success_claim_is_silent_and_uncounted_when_it_succeeds, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_require_is_silent_on_success_and_stops_the_lesson_on_failure, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_require_win32_reads_the_last_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_claim_or_deviation_passes_whenever_the_claim_holds,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_claim_or_deviation_fails_when_the_deviation_was_not_seen, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_claim_or_deviation_differs_only_where_the_deviation_is_recorded, setup, teardown),
+        cmocka_unit_test(test_child_report_is_found_among_other_output),
+        cmocka_unit_test(test_runner_runs_every_step_and_exits_0),
+        cmocka_unit_test(test_runner_stops_after_a_failed_requirement),
+        cmocka_unit_test(test_runner_rejects_bad_options_and_unknown_children_with_exit_2),
         cmocka_unit_test_setup_teardown(test_lesson_json_has_steps_values_claims_and_summary, setup,
                                         teardown),
         cmocka_unit_test(test_parse_summary_reads_text_and_json_forms),

@@ -54,6 +54,40 @@ static void test_process_run_collects_output_larger_than_one_read(void **state)
     wm_text_buffer_free(&output);
 }
 
+static void test_process_run_ends_a_child_that_runs_past_its_limit(void **state)
+{
+    wm_text_buffer_t output;
+    DWORD exit_code = 0;
+
+    (void)state;
+    memset(&output, 0, sizeof output);
+    /* The child prints a line and never ends: the run ends it and says so. */
+    assert_int_equal(wm_process_run_within(child_path, L"--hang", wm_text_buffer_write, &output,
+                                           500 /* ms */, &exit_code),
+                     ERROR_TIMEOUT);
+    assert_non_null(output.data);
+    assert_non_null(strstr(output.data, "hanging"));
+    wm_text_buffer_free(&output);
+    /* The same without a pipe: the wait for the child's end is bounded too. */
+    assert_int_equal(wm_process_run_within(child_path, L"--hang", NULL, NULL, 500, &exit_code),
+                     ERROR_TIMEOUT);
+}
+
+static void test_process_run_reports_a_crash_as_its_exception_code(void **state)
+{
+    wm_text_buffer_t output;
+    DWORD exit_code = 0;
+
+    (void)state;
+    memset(&output, 0, sizeof output);
+    /* No dialog waits for a click: the crash ends the child with its exception code. */
+    assert_int_equal(
+        wm_process_run(child_path, L"--crash", wm_text_buffer_write, &output, &exit_code),
+        ERROR_SUCCESS);
+    assert_int_equal(exit_code, (DWORD)EXCEPTION_ACCESS_VIOLATION);
+    wm_text_buffer_free(&output);
+}
+
 static void test_process_run_of_a_missing_program_fails_with_file_not_found(void **state)
 {
     wchar_t missing[MAX_PATH];
@@ -173,6 +207,8 @@ int main(void)
                                   wm_test_teardown),
         cmocka_unit_test(test_process_run_collects_output_and_exit_code),
         cmocka_unit_test(test_process_run_collects_output_larger_than_one_read),
+        cmocka_unit_test(test_process_run_ends_a_child_that_runs_past_its_limit),
+        cmocka_unit_test(test_process_run_reports_a_crash_as_its_exception_code),
         cmocka_unit_test(test_process_run_of_a_missing_program_fails_with_file_not_found),
         cmocka_unit_test(test_process_paths_name_this_program_and_its_siblings),
         cmocka_unit_test(test_process_functions_reject_invalid_parameters),

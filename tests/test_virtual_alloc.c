@@ -102,13 +102,13 @@ static void test_vm_release_from_an_interior_address_fails_and_frees_nothing(voi
 
 static void test_vm_functions_reject_invalid_parameters(void **state)
 {
-    void *base = (void *)1;
+    void *base = (void *)(uintptr_t)1;
 
     (void)state;
     assert_int_equal(wm_vm_reserve(NULL, 1, NULL), ERROR_INVALID_PARAMETER);
     assert_int_equal(wm_vm_reserve(NULL, 0, &base), ERROR_INVALID_PARAMETER);
     assert_null(base);
-    base = (void *)1;
+    base = (void *)(uintptr_t)1;
     assert_int_equal(wm_vm_allocate(NULL, 0, PAGE_READWRITE, &base), ERROR_INVALID_PARAMETER);
     assert_null(base);
     assert_int_equal(wm_vm_allocate(NULL, 1, PAGE_READWRITE, NULL), ERROR_INVALID_PARAMETER);
@@ -121,7 +121,7 @@ static void test_vm_functions_reject_invalid_parameters(void **state)
 
 static void test_vm_injected_failure_leaves_no_reservation(void **state)
 {
-    void *base = (void *)1;
+    void *base = (void *)(uintptr_t)1;
     wm_space_summary_t before;
     wm_space_summary_t after;
     DWORD error = ERROR_SUCCESS;
@@ -196,7 +196,7 @@ static void test_vm_free_page_after_a_small_reservation_cannot_be_reserved(void 
 {
     char *base = NULL;
     void *reserved = NULL;
-    void *neighbour = (void *)1;
+    void *neighbour = (void *)(uintptr_t)1;
 
     (void)state;
     assert_int_equal(wm_vm_reserve(NULL, 1, &reserved), ERROR_SUCCESS);
@@ -376,7 +376,7 @@ static void test_vm_write_watch_on_a_region_without_it_fails(void **state)
 
 static void test_vm_new_functions_reject_invalid_parameters(void **state)
 {
-    void *base = (void *)1;
+    void *base = (void *)(uintptr_t)1;
     void *pages[2];
     wm_vm_usage_t usage;
     SIZE_T count = 7;

@@ -7,6 +7,15 @@
  * expect_value), the part 2.0 deprecates. Failures are injected through the library's
  * own table of OS functions instead (src/wm_os.h).
  *
+ * Versions: Debian 12 has 1.1.5, Debian 13 1.1.7, MSYS2 1.1.8, vcpkg 2.0.2; the tests compile
+ * warning-free against all four headers. 2.0 also deprecates assert_in_range, assert_in_set,
+ * the 1.0 runners (unit_test, run_tests) and cm_print_error, and keeps LargestIntegralType
+ * only as an alias of uintmax_t: use none of them (with GCC or clang a deprecation is an
+ * error under -Werror; MSVC only prints a message). 2.0 compares assert_int_equal as
+ * intmax_t where 1.1 used an unsigned type: equal values are equal either way, only a
+ * failure's printout differs. ./winmem msvc-check parses the tests against every
+ * build/deps/cmocka-VERSION/include/cmocka.h it finds as well as Debian's.
+ *
  * SPDX-License-Identifier: MIT
  */
 #ifndef WM_TEST_H
@@ -21,6 +30,7 @@
 
 #include <windows.h>
 
+#include "wm_os_fault.h"
 #include "wm_system.h"
 
 /* An error code no real call returns, so a test can tell an injected failure apart. */
@@ -29,6 +39,10 @@
 /* Most OS calls any one operation under test makes (a walk of the whole address space
  * makes one VirtualQueryEx per region, about 80 here); fault loops stop after this many. */
 #define WM_TEST_MAX_CALLS 1024
+
+/* The longest a test waits for a thread or a child: a hang fails the test instead of
+ * holding ctest until its own limit (or for ever, where none is set). */
+#define WM_TEST_WAIT_MS 30000u
 
 /* The machine's facts (page size, granularity...), read by wm_test_group_setup. */
 extern wm_system_t wm_test_system;

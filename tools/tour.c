@@ -135,6 +135,44 @@ static void print_list(void)
     }
 }
 
+/* Prints, on stderr, each claim that failed in a lesson's output (text or JSON) and why a
+ * lesson could not run: a log that shows only "failed" names its cause this way. */
+static void print_failures(const tour_lesson_t *lesson, const tour_result_t *result,
+                           const tour_capture_t *capture)
+{
+    const char *text = capture->kept.data;
+    const char *at = text;
+    const char *start = NULL;
+    const char *end = NULL;
+
+    if (result->run_error != ERROR_SUCCESS) {
+        fprintf(stderr, "tour: %s could not run to its end: error %lu\n", lesson->name,
+                (unsigned long)result->run_error);
+    }
+    if (text == NULL) {
+        return;
+    }
+    /* JSON: each claim object whose verdict is "fail". */
+    while ((at = strstr(at, "\"verdict\":\"fail\"")) != NULL) {
+        start = at;
+        while (start > text && *start != '{') {
+            start--;
+        }
+        end = strchr(at, '}');
+        fprintf(stderr, "tour: %s: %.*s\n", lesson->name,
+                (int)(end == NULL ? strlen(start) : (size_t)(end - start + 1)), start);
+        at++;
+    }
+    /* Text: each "  FAIL" line and the reason under it. */
+    at = text;
+    while ((at = strstr(at, "  FAIL   ")) != NULL) {
+        end = strstr(at, "\n  ");
+        fprintf(stderr, "tour: %s: %.*s\n", lesson->name,
+                (int)(end == NULL ? strlen(at) : (size_t)(end - at)), at);
+        at++;
+    }
+}
+
 /* The lesson's status word for the table. */
 static const char *status_of(const tour_result_t *result)
 {
@@ -336,6 +374,7 @@ int wmain(int argc, wchar_t **argv)
         run_lesson(chosen[i], arguments, &captures[i], &results[i]);
         if (lesson_failed(&results[i])) {
             exit_code = WM_EXIT_FAILED;
+            print_failures(chosen[i], &results[i], &captures[i]);
         }
     }
 

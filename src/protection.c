@@ -1,5 +1,5 @@
 /*
- * protect.c - page protection: names, VirtualProtect and VirtualQuery, a fault probe
+ * protection.c - page protection: names, VirtualProtect and VirtualQuery, a fault probe
  * built on a vectored exception handler, guard pages, fenced blocks and read-only tables.
  *
  * Rules, from Microsoft Learn:
@@ -32,7 +32,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
-#include "wm_protect.h"
+#include "wm_protection.h"
 
 #include <string.h>
 

@@ -672,19 +672,19 @@ static double run_touch(bench_t *bench, int retouch)
  * vectored handler's commit, and the instruction again. */
 static double run_cod_touch(bench_t *bench)
 {
-    wm_cod_region_t region;
+    wm_commit_on_demand_region_t region;
     double ns = 0.0;
     DWORD error = ERROR_SUCCESS;
 
-    error = wm_cod_create(bench->touch_bytes, 0 /* no commit limit */, &region);
+    error = wm_commit_on_demand_create(bench->touch_bytes, 0 /* no commit limit */, &region);
     if (error != ERROR_SUCCESS) {
-        fail(bench, "wm_cod_create", error);
+        fail(bench, "wm_commit_on_demand_create", error);
         return 0.0;
     }
     ns = touch_pages(bench, (unsigned char *)region.base, bench->touch_bytes);
-    error = wm_cod_destroy(&region);
+    error = wm_commit_on_demand_destroy(&region);
     if (error != ERROR_SUCCESS) {
-        fail(bench, "wm_cod_destroy", error);
+        fail(bench, "wm_commit_on_demand_destroy", error);
     }
     return ns;
 }
@@ -757,9 +757,9 @@ static double run_scan_one_view(bench_t *bench)
     LONGLONG start = ticks_now();
     LONGLONG stop = 0;
 
-    error = wm_map_view(&bench->mapped, 0, 0 /* the whole file */, &view);
+    error = wm_mapped_file_view(&bench->mapped, 0, 0 /* the whole file */, &view);
     if (error != ERROR_SUCCESS) {
-        fail(bench, "wm_map_view (one view)", error);
+        fail(bench, "wm_mapped_file_view (one view)", error);
         return 0.0;
     }
     sum = scan_sum(view.data, (SIZE_T)bench->file_size);
@@ -772,7 +772,7 @@ static double run_scan_one_view(bench_t *bench)
     return megabytes_per_second(bench, bench->file_size, stop - start);
 }
 
-/* wm_map_walk's callback: adds a view's bytes to the sum. */
+/* wm_mapped_file_walk's callback: adds a view's bytes to the sum. */
 static int sum_chunk(void *context, ULONGLONG offset, const unsigned char *bytes, SIZE_T length)
 {
     uint64_t *sum = (uint64_t *)context;
@@ -790,10 +790,10 @@ static double run_scan_sliding(bench_t *bench)
     LONGLONG start = ticks_now();
     LONGLONG stop = 0;
 
-    error = wm_map_walk(&bench->mapped, view_size, sum_chunk, &sum);
+    error = wm_mapped_file_walk(&bench->mapped, view_size, sum_chunk, &sum);
     stop = ticks_now();
     if (error != ERROR_SUCCESS) {
-        fail(bench, "wm_map_walk", error);
+        fail(bench, "wm_mapped_file_walk", error);
     }
     check_sum(bench, "the sliding-view scan", sum);
     return megabytes_per_second(bench, bench->file_size, stop - start);
@@ -959,7 +959,8 @@ static DWORD make_file(bench_t *bench)
         done += written;
     }
     bench->file_sum = scan_sum(bench->copy, (SIZE_T)bench->file_size);
-    error = wm_map_file_open(bench->temp_path, WM_MAP_READ, 0 /* the whole file */, &bench->mapped);
+    error =
+        wm_mapped_file_open(bench->temp_path, WM_MAP_READ, 0 /* the whole file */, &bench->mapped);
     if (error != ERROR_SUCCESS) {
         return error;
     }
@@ -1022,7 +1023,7 @@ static DWORD tear_down(bench_t *bench)
             first = GetLastError();
         }
     }
-    error = wm_map_file_close(&bench->mapped);
+    error = wm_mapped_file_close(&bench->mapped);
     if (error != ERROR_SUCCESS && first == ERROR_SUCCESS) {
         first = error;
     }
@@ -1105,19 +1106,20 @@ static double run_one(bench_t *bench, const bench_result_t *result)
 /* Runs every round; round 0 is the warm-up. A progress line goes to a console only. */
 static void run_rounds(bench_t *bench, int progress)
 {
-    unsigned round = 0;
+    unsigned round_number = 0; /* not "round": <math.h> declares round() */
     size_t i = 0;
     double value = 0.0;
 
-    for (round = 0; round < bench->rounds && bench->error == ERROR_SUCCESS; round++) {
+    for (round_number = 0; round_number < bench->rounds && bench->error == ERROR_SUCCESS;
+         round_number++) {
         if (progress) {
-            printf("\r  round %u of %u%s", round + 1, bench->rounds,
-                   round == 0 ? " (warm-up)" : "          ");
+            printf("\r  round %u of %u%s", round_number + 1, bench->rounds,
+                   round_number == 0 ? " (warm-up)" : "          ");
             fflush(stdout);
         }
         for (i = 0; i < bench->result_count && bench->error == ERROR_SUCCESS; i++) {
             value = run_one(bench, &bench->results[i]);
-            if (round > 0) {
+            if (round_number > 0) {
                 bench->results[i].samples[bench->results[i].sample_count] = value;
                 bench->results[i].sample_count++;
             }

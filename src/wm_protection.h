@@ -1,5 +1,5 @@
 /*
- * wm_protect.h - page protection: names, change and query, a fault probe, guard pages,
+ * wm_protection.h - page protection: names, change and query, a fault probe, guard pages,
  * fenced allocation and read-only-after-initialisation tables.
  *
  * Every committed page carries one protection (Memory Protection Constants on Microsoft
@@ -20,8 +20,8 @@
  *
  * SPDX-License-Identifier: MIT
  */
-#ifndef WM_PROTECT_H
-#define WM_PROTECT_H
+#ifndef WM_PROTECTION_H
+#define WM_PROTECTION_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -189,4 +189,4 @@ DWORD wm_readonly_seal(wm_readonly_t *table);
 /* Releases the table's pages and zeroes *table. */
 DWORD wm_readonly_destroy(wm_readonly_t *table);
 
-#endif /* WM_PROTECT_H */
+#endif /* WM_PROTECTION_H */

@@ -564,7 +564,7 @@ static int read_string(reader_t *reader, char *text, size_t capacity)
                     }
                 }
                 reader->at += 4;
-                c = value < 0x80 ? (char)value : '?';
+                c = (char)(value < 0x80 ? value : '?');
             } else if (c != '"' && c != '\\' && c != '/') {
                 return 0;
             }
