@@ -74,17 +74,6 @@
 #define RING_MESSAGE_BYTES 10000u
 #define RING_LEAD_BYTES 4000u
 
-/* What Wine is recorded to do instead (docs/deviations.md): step 1's commit charge, the
- * ring's placeholders. */
-static const wm_deviation_t PRIVATE_USAGE_UNFILLED = {
-    "wine-private-usage-unfilled",
-    "GetProcessMemoryInfo leaves PrivateUsage unwritten, so the commit charge reads 0 and "
-    "cannot be observed here."};
-static const wm_deviation_t PLACEHOLDERS_REJECTED = {
-    "wine-placeholders-rejected",
-    "VirtualAlloc2 rejects MEM_RESERVE_PLACEHOLDER (error 87), so the ring fell back to "
-    "reserve, release and map twice."};
-
 /* Step 7 and 10's fill pattern: a byte that depends on its position. */
 #define PATTERN_BYTE(index) ((unsigned char)(((index)*131u + 7u) & 0xFFu))
 
@@ -93,6 +82,24 @@ typedef struct demo_config_s
 {
     int require_large_pages; /* --require-large-pages: exit 77 when there are none */
 } demo_config_t;
+
+/* How Wine is recorded to differ (docs/deviations.md has the rows). Each claim that names
+ * one checks its own observation of it: "this is Wine" alone never makes a verdict. */
+static const wm_deviation_t PRIVATE_USAGE_UNFILLED = {
+    "wine-private-usage-unfilled",
+    "GetProcessMemoryInfo fills only the base PROCESS_MEMORY_COUNTERS and leaves "
+    "PrivateUsage unwritten, so the commit charge cannot be observed."};
+static const wm_deviation_t PLACEHOLDERS_REJECTED = {
+    "wine-placeholders-rejected",
+    "VirtualAlloc2 exists but rejects MEM_RESERVE_PLACEHOLDER with ERROR_INVALID_PARAMETER, "
+    "so the ring falls back to reserve, release and map twice."};
+static const wm_deviation_t LARGE_PAGES_REJECTED = {
+    "wine-large-pages-rejected",
+    "VirtualAlloc rejects every MEM_LARGE_PAGES request with ERROR_INVALID_PARAMETER, even "
+    "a well-formed one (MEM_RESERVE | MEM_COMMIT, a multiple of the large-page minimum)."};
+static const wm_deviation_t AWE_NOT_IMPLEMENTED = {
+    "wine-awe-not-implemented",
+    "AllocateUserPhysicalPages fails with ERROR_CALL_NOT_IMPLEMENTED: AWE is missing."};
 
 /* An error code as a value: "487 Attempt to access invalid address." (the text is the
  * system's, so it differs between Windows and Wine; claims compare codes only). */
@@ -149,15 +156,15 @@ static void *show_reserve(wm_lesson_t *lesson, const wm_system_t *system)
              (uintptr_t)base % system->allocation_granularity == 0);
     wm_claim(lesson, NULL, "VirtualQuery finds the whole 1 GiB reserved and nothing committed.",
              usage.reserved == GIGABYTE && usage.committed == 0);
-    if (before.private_bytes == 0 && after.private_bytes == 0) {
-        /* Private bytes are never 0 on Windows: a process has committed memory before main.
-         * Reading 0 twice is the recorded deviation (docs/deviations.md). */
-        wm_claim_or_deviation(lesson, NULL, "Reserving adds nothing to the commit charge.", 0, 1,
-                              &PRIVATE_USAGE_UNFILLED);
-    } else {
-        wm_claim(lesson, NULL, "Reserving adds nothing to the commit charge.",
-                 commit_growth < (int64_t)NOISE_BYTES);
-    }
+    /* VirtualAlloc (Microsoft Learn): MEM_RESERVE reserves "without allocating any actual
+     * physical storage in memory or in the paging file"; PrivateUsage is the commit charge
+     * ("PROCESS_MEMORY_COUNTERS_EX"). A running process always has some commit charge (its
+     * stack, its heap): 0 before and after (wm_process_counters zeroes the structure first)
+     * means the field was never written. */
+    wm_claim_or_deviation(lesson, NULL, "Reserving adds nothing to the commit charge.",
+                          before.private_bytes > 0 && commit_growth < (int64_t)NOISE_BYTES,
+                          before.private_bytes == 0 && after.private_bytes == 0,
+                          &PRIVATE_USAGE_UNFILLED);
 
     /* MEM_TOP_DOWN: one more reservation from each end, to compare. */
     error = wm_vm_reserve(NULL, system->page_size, &low);
@@ -395,6 +402,9 @@ static void show_mistakes(wm_lesson_t *lesson, const wm_system_t *system)
     wm_value_count(lesson, "  access type (0 read, 1 write)", stats.last_fault_access, NULL);
     wm_value_count(lesson, "access violations handled", stats.faults, NULL);
 
+    /* EXCEPTION_RECORD (Microsoft Learn), EXCEPTION_ACCESS_VIOLATION: ExceptionInformation[0]
+     * is 0 for a read and 1 for a write, [1] the address; VirtualAlloc: committed memory is
+     * "automatically initialized to zero". */
     wm_claim(
         lesson, NULL, "Reading a reserved page raised an access violation at that address (read).",
         read_address == (uintptr_t)read_target && read_access == WM_COMMIT_ON_DEMAND_ACCESS_READ);
@@ -615,21 +625,22 @@ static void show_reset(wm_lesson_t *lesson, const wm_system_t *system)
     value_error(lesson, "MEM_RESET_UNDO result", undo_error);
     wm_value_text(lesson, "data intact after MEM_RESET_UNDO", intact_after_undo ? "yes" : "no");
 
+    /* Wine's dlls/kernel32/tests/virtual.c, test_VirtualAlloc: after MEM_RESET the page is
+     * still MEM_COMMIT and PAGE_READWRITE (plain ok()). */
     wm_claim(lesson, NULL, "After MEM_RESET the pages are still committed read-write.",
              region.state == MEM_COMMIT && (region.protect & 0xFFu) == PAGE_READWRITE);
-    wm_claim_windows(lesson, NULL,
-                     "MEM_RESET only allows discarding: with RAM to spare, the data is still "
-                     "there right after the call.",
-                     intact_after_reset,
-                     "MEM_RESET is madvise(MADV_DONTNEED) here: the pages read as zero at once.");
-    wm_claim_windows(lesson, NULL,
-                     "MEM_RESET_UNDO keeps its promise: success with every byte intact, or "
-                     "failure because some bytes were discarded.",
-                     (undo_error == ERROR_SUCCESS && intact_after_undo) ||
-                         (undo_error != ERROR_SUCCESS && undo_error != ERROR_INVALID_PARAMETER &&
-                          !intact_after_undo),
-                     "MEM_RESET_UNDO is missing: it always fails with "
-                     "ERROR_INVALID_PARAMETER.");
+    /* Whether the data is still there right after MEM_RESET is not promised: VirtualAlloc
+     * (Microsoft Learn) says the pages may be discarded, and test_VirtualAlloc accepts the
+     * old value or zero. So "data intact right after MEM_RESET" above is a value. */
+    /* VirtualAlloc (Microsoft Learn), MEM_RESET_UNDO: "If the function succeeds, that means
+     * all data in the specified address range is intact. If the function fails, at least
+     * some of the data in the address range has been replaced with zeroes." The error code
+     * of a failure is not documented: it is the value above. */
+    wm_claim(lesson, NULL,
+             "MEM_RESET_UNDO keeps its promise: success with every byte intact, or failure "
+             "with some bytes zeroed.",
+             (undo_error == ERROR_SUCCESS && intact_after_undo) ||
+                 (undo_error != ERROR_SUCCESS && !intact_after_undo));
     error = wm_vm_release(base);
     wm_claim_success(lesson, "VirtualFree(MEM_RELEASE)", error);
 }
@@ -693,9 +704,14 @@ static void show_write_watch(wm_lesson_t *lesson, const wm_system_t *system)
     wm_value_count(lesson, "listed after the reset", count_after_reset, "pages");
     wm_value_count(lesson, "the byte read from page 3", sink, NULL);
 
+    /* Wine's dlls/kernel32/tests/virtual.c, test_write_watch (plain ok(), no todo_wine):
+     * after writes to pages 2 and 4 the count is exactly 2 and the addresses are base + 2
+     * pages and base + 4 pages, in that order; a fresh committed region lists 0. GetWriteWatch
+     * (Microsoft Learn) lists "the pages that are written to": a read is not listed. */
     wm_claim(lesson, NULL,
              "GetWriteWatch lists exactly the pages written, in order; not the read one.",
              count == written_count && exact);
+    /* test_write_watch: a call with WRITE_WATCH_FLAG_RESET, then a plain call: count 0. */
     wm_claim(lesson, NULL, "After WRITE_WATCH_FLAG_RESET it lists nothing.",
              count_after_reset == 0);
     error = wm_vm_release(base);
@@ -866,6 +882,50 @@ static void show_arena(wm_lesson_t *lesson)
 /* Step 10. The ring buffer.                                                            */
 /* ------------------------------------------------------------------------------------ */
 
+/* VirtualAlloc2's signature (memoryapi.h). It is looked up at run time: Windows before 10
+ * version 1803 lacks it, and so do some import libraries. */
+typedef PVOID(WINAPI *virtual_alloc2_fn)(HANDLE, PVOID, SIZE_T, ULONG, ULONG,
+                                         MEM_EXTENDED_PARAMETER *, ULONG);
+/* GetProcAddress's FARPROC goes through a generic function pointer first (C allows that
+ * between function pointer types; it keeps GCC's -Wcast-function-type quiet). */
+typedef void (*any_function_t)(void);
+
+#ifndef MEM_RESERVE_PLACEHOLDER
+#define MEM_RESERVE_PLACEHOLDER 0x00040000 /* documented value; mingw-w64 10 lacks it */
+#endif
+
+/* The first call of the placeholder method, made here in plain sight: VirtualAlloc2
+ * reserving a placeholder of size bytes, released again at once. ERROR_SUCCESS when the
+ * system accepts placeholders, ERROR_PROC_NOT_FOUND when it has no VirtualAlloc2, else the
+ * error the call failed with. */
+static DWORD try_a_placeholder(SIZE_T size)
+{
+    HMODULE kernelbase = GetModuleHandleW(L"kernelbase.dll"); /* in every Win32 process */
+    FARPROC found = NULL;
+    virtual_alloc2_fn virtual_alloc2 = NULL;
+    void *placeholder = NULL;
+    DWORD error = ERROR_SUCCESS;
+
+    if (kernelbase != NULL) {
+        found = GetProcAddress(kernelbase, "VirtualAlloc2");
+    }
+    if (found == NULL) {
+        return ERROR_PROC_NOT_FOUND;
+    }
+    virtual_alloc2 = (virtual_alloc2_fn)(any_function_t)found;
+    placeholder = virtual_alloc2(GetCurrentProcess(), NULL, size,
+                                 MEM_RESERVE | MEM_RESERVE_PLACEHOLDER, /* a placeholder */
+                                 PAGE_NOACCESS, /* placeholders are never accessible */
+                                 NULL, 0);      /* no extended parameters */
+    if (placeholder == NULL) {
+        return GetLastError();
+    }
+    if (!VirtualFree(placeholder, 0, MEM_RELEASE)) { /* a whole placeholder: size 0 */
+        error = GetLastError();
+    }
+    return error;
+}
+
 static void show_ring(wm_lesson_t *lesson)
 {
     unsigned char message[RING_MESSAGE_BYTES];
@@ -879,7 +939,7 @@ static void show_ring(wm_lesson_t *lesson)
     DWORD error = ERROR_SUCCESS;
     int mirrored = 1;
     int same = 0;
-    int placeholders_exist = 0;
+    DWORD placeholder_error = ERROR_SUCCESS;
 
     wm_step(lesson, "A ring buffer mapped twice",
             "One section mapped at two adjacent addresses: byte i and byte i + size are the "
@@ -922,10 +982,10 @@ static void show_ring(wm_lesson_t *lesson)
             mirrored = 0;
         }
     }
-    placeholders_exist =
-        ring.method == WM_RING_PLACEHOLDER || ring.placeholder_error != ERROR_PROC_NOT_FOUND;
+    placeholder_error = try_a_placeholder(2 * ring.size);
 
     wm_value_text(lesson, "method used", wm_ring_method_name(ring.method));
+    value_error(lesson, "VirtualAlloc2(MEM_RESERVE_PLACEHOLDER)", placeholder_error);
     if (ring.method == WM_RING_REMAP) {
         value_error(lesson, "placeholders failed with", ring.placeholder_error);
         wm_value_count(lesson, "mapping attempts", ring.attempts, NULL);
@@ -942,16 +1002,20 @@ static void show_ring(wm_lesson_t *lesson)
              "The bytes written past the end are the first bytes of the storage (both views "
              "show them).",
              mirrored && write_offset + RING_MESSAGE_BYTES > ring.size);
-    if (placeholders_exist) {
-        /* Wine's kernelbase/tests/process.c, test_VirtualAlloc2: Windows creates, splits
-         * and replaces placeholders. */
+    if (placeholder_error == ERROR_PROC_NOT_FOUND) {
+        /* Not a failure: VirtualAlloc2 (Microsoft Learn) needs Windows 10 version 1803. */
+        wm_note(lesson, "Placeholders are unavailable here: this system has no VirtualAlloc2 "
+                        "(Windows 10 version 1803 and later have it), so the ring used "
+                        "reserve, release and map twice.");
+    } else {
+        /* VirtualAlloc2 (Microsoft Learn), "Scenario 1. Create a ring buffer": a placeholder
+         * split in two and each half replaced by a view. The deviation is seen when the
+         * placeholder itself was refused as an invalid parameter and the ring fell back. */
         wm_claim_or_deviation(
             lesson, NULL, "Placeholders built the ring: no race with other threads.",
-            ring.method == WM_RING_PLACEHOLDER, ring.placeholder_error == ERROR_INVALID_PARAMETER,
+            ring.method == WM_RING_PLACEHOLDER,
+            ring.method == WM_RING_REMAP && placeholder_error == ERROR_INVALID_PARAMETER,
             &PLACEHOLDERS_REJECTED);
-    } else {
-        wm_note(lesson, "This system has no VirtualAlloc2 (Windows 10 version 1803 and later "
-                        "have it): the ring used reserve, release and map twice.");
     }
     error = wm_ring_destroy(&ring);
     wm_claim_success(lesson, "Unmapping both views and closing the section", error);
@@ -985,21 +1049,34 @@ static void show_large_pages(wm_lesson_t *lesson)
     privilege_error = wm_large_page_enable_privilege();
     wm_value_bytes(lesson, "large-page minimum", minimum);
     value_error(lesson, "enabling SeLockMemoryPrivilege", privilege_error);
+    /* GetLargePageMinimum (Microsoft Learn): 0 when the processor has no large pages. */
     wm_claim(lesson, NULL, "The large-page minimum is 0 (none) or a power of two.",
              minimum == 0 || wm_is_power_of_two(minimum));
 
-    if (minimum != 0) {
+    if (minimum == 0) {
+        wm_note(lesson, "Large pages are unavailable here: GetLargePageMinimum returned 0 "
+                        "(no large-page support), so there is nothing to allocate.");
+    } else {
         large_error = wm_large_page_allocate(minimum, &large);
         value_error(lesson, "VirtualAlloc(MEM_LARGE_PAGES)", large_error);
-        if (privilege_error == ERROR_SUCCESS) {
-            wm_claim(lesson, NULL, "With the privilege, one large page can be allocated.",
-                     large_error == ERROR_SUCCESS);
-        } else {
+        if (privilege_error != ERROR_SUCCESS) {
+            /* Large-Page Support (Microsoft Learn): obtain SeLockMemoryPrivilege first. Which
+             * error code a refusal carries is not documented: it is the value above. */
             wm_claim(lesson, NULL, "Without the privilege, VirtualAlloc(MEM_LARGE_PAGES) fails.",
-                     large_error != ERROR_SUCCESS);
-            wm_claim_windows(lesson, NULL, "...with ERROR_PRIVILEGE_NOT_HELD.",
-                             large_error == ERROR_PRIVILEGE_NOT_HELD,
-                             "every MEM_LARGE_PAGES request fails with ERROR_INVALID_PARAMETER.");
+                     large_error != ERROR_SUCCESS && large == NULL);
+        } else if (large_error == ERROR_NO_SYSTEM_RESOURCES) {
+            /* Large-Page Support: each large page must be physically contiguous, and memory
+             * "may have become fragmented" after the system has run for a while. */
+            wm_note(lesson, "A large page is unavailable here right now: with the privilege, "
+                            "VirtualAlloc failed with ERROR_NO_SYSTEM_RESOURCES (1450), no "
+                            "contiguous physical memory (fragmented).");
+        } else {
+            /* Large-Page Support: with the privilege, MEM_RESERVE | MEM_COMMIT and a multiple
+             * of the minimum, the request is the documented one. */
+            wm_claim_or_deviation(lesson, NULL,
+                                  "With the privilege, one large page can be allocated.",
+                                  large_error == ERROR_SUCCESS && large != NULL,
+                                  large_error == ERROR_INVALID_PARAMETER, &LARGE_PAGES_REJECTED);
         }
         if (large != NULL) {
             error = wm_vm_release(large);
@@ -1009,17 +1086,23 @@ static void show_large_pages(wm_lesson_t *lesson)
 
     awe_error = wm_awe_allocate(&frame_count, frames);
     value_error(lesson, "AllocateUserPhysicalPages (AWE)", awe_error);
+    if (privilege_error != ERROR_SUCCESS) {
+        /* AllocateUserPhysicalPages (Microsoft Learn), Remarks: SeLockMemoryPrivilege must be
+         * enabled "or the function will fail with ERROR_PRIVILEGE_NOT_HELD". */
+        wm_claim_or_deviation(lesson, NULL,
+                              "Without the privilege, AllocateUserPhysicalPages fails with "
+                              "ERROR_PRIVILEGE_NOT_HELD.",
+                              awe_error == ERROR_PRIVILEGE_NOT_HELD,
+                              awe_error == ERROR_CALL_NOT_IMPLEMENTED, &AWE_NOT_IMPLEMENTED);
+    } else {
+        /* With the privilege the call may give fewer pages than asked for, not none. */
+        wm_claim_or_deviation(lesson, NULL, "With the privilege, AWE gives physical pages.",
+                              awe_error == ERROR_SUCCESS && frame_count >= 1,
+                              awe_error == ERROR_CALL_NOT_IMPLEMENTED, &AWE_NOT_IMPLEMENTED);
+    }
     if (awe_error == ERROR_SUCCESS) {
-        wm_claim(lesson, NULL, "With the privilege, AWE gives physical pages.", frame_count >= 1);
         error = wm_awe_free(frame_count, frames);
         wm_claim_success(lesson, "FreeUserPhysicalPages", error);
-    } else {
-        wm_claim_windows(lesson, NULL,
-                         "AWE is there, and without the privilege AllocateUserPhysicalPages "
-                         "fails for that reason, not for lack of an implementation.",
-                         privilege_error != ERROR_SUCCESS &&
-                             awe_error != ERROR_CALL_NOT_IMPLEMENTED,
-                         "AWE is missing: ERROR_CALL_NOT_IMPLEMENTED (120).");
     }
 }
 
@@ -1042,6 +1125,14 @@ static int check_large_pages_option(const demo_config_t *config)
     error = wm_large_page_enable_privilege();
     if (error == ERROR_SUCCESS) {
         error = wm_large_page_allocate(minimum, &large);
+    }
+    if (error == ERROR_NO_SYSTEM_RESOURCES) {
+        /* Large-Page Support (Microsoft Learn): physical memory may be too fragmented. */
+        fprintf(stderr,
+                "%s: large pages are not available: error %lu (no contiguous physical "
+                "memory; try again after a restart)\n",
+                DEMO_NAME, (unsigned long)error);
+        return WM_EXIT_UNAVAILABLE;
     }
     if (error != ERROR_SUCCESS) {
         fprintf(stderr,

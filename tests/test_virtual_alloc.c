@@ -1,6 +1,10 @@
 /*
  * test_virtual_alloc.c - reserve, commit, decommit, release, checked with VirtualQuery.
  *
+ * Each assertion accepts the documented Windows behaviour; under Wine it also accepts the
+ * recorded deviation (docs/deviations.md, named by id beside the assertion), never a Wine
+ * version's behaviour as the only outcome.
+ *
  * SPDX-License-Identifier: MIT
  */
 #include "wm_test.h"
@@ -162,7 +166,9 @@ static void test_vm_release_with_a_size_fails_with_invalid_parameter(void **stat
 
     (void)state;
     assert_int_equal(wm_vm_reserve(NULL, wm_test_system.page_size, &base), ERROR_SUCCESS);
-    /* The library never does this; the API's rule is what is tested (wine-fidelity row 19). */
+    /* The library never does this; the API's rule is what is tested: Wine's
+     * dlls/kernel32/tests/virtual.c, test_VirtualAlloc ("if the type is MEM_RELEASE, size must
+     * be 0": ERROR_INVALID_PARAMETER, plain ok()). */
     released = VirtualFree(base, wm_test_system.page_size, MEM_RELEASE);
     error = GetLastError();
     assert_false(released);
@@ -181,14 +187,13 @@ static void test_vm_reserving_a_gigabyte_adds_no_commit_charge(void **state)
     assert_int_equal(wm_process_counters(GetCurrentProcess(), &before), ERROR_SUCCESS);
     assert_int_equal(wm_vm_reserve(NULL, (SIZE_T)1024 * 1024 * 1024, &base), ERROR_SUCCESS);
     assert_int_equal(wm_process_counters(GetCurrentProcess(), &after), ERROR_SUCCESS);
-    if (wm_is_wine()) {
-        /* Wine does not track commit charge: PrivateUsage is always 0 (rows 5, 96). */
-        assert_int_equal(before.private_bytes, 0);
-        assert_int_equal(after.private_bytes, 0);
-    } else {
-        /* Some growth is the calls' own bookkeeping; a commit would be 1 GiB. */
-        assert_true(after.private_bytes < before.private_bytes + 1024 * 1024);
-    }
+    /* VirtualAlloc (Microsoft Learn): MEM_RESERVE allocates no storage; PrivateUsage is the
+     * commit charge ("PROCESS_MEMORY_COUNTERS_EX"), never 0 in a running process. Some growth
+     * is the calls' own bookkeeping; a commit would be 1 GiB. Under Wine, or the recorded
+     * deviation wine-private-usage-unfilled: PrivateUsage reads 0 before and after. */
+    assert_true(
+        (before.private_bytes > 0 && after.private_bytes < before.private_bytes + 1024 * 1024) ||
+        (wm_is_wine() && before.private_bytes == 0 && after.private_bytes == 0));
     assert_int_equal(wm_vm_release(base), ERROR_SUCCESS);
 }
 
@@ -269,6 +274,25 @@ static void test_vm_resident_pages_counts_only_touched_committed_pages(void **st
     assert_int_equal(wm_vm_release(base), ERROR_SUCCESS);
 }
 
+/* Each page of the range holds its old bytes (1), or reads all zero (0); -1 for anything
+ * else (a page partly kept). */
+static int page_intact_or_zero(const volatile unsigned char *page, SIZE_T offset, SIZE_T size)
+{
+    SIZE_T i = 0;
+    int intact = 1;
+    int zero = 1;
+
+    for (i = 0; i < size; i++) {
+        if (page[i] != (unsigned char)((offset + i) | 1)) {
+            intact = 0;
+        }
+        if (page[i] != 0) {
+            zero = 0;
+        }
+    }
+    return intact ? 1 : zero ? 0 : -1;
+}
+
 static void test_vm_reset_keeps_pages_committed_and_reset_undo_keeps_its_promise(void **state)
 {
     void *base = NULL;
@@ -285,35 +309,24 @@ static void test_vm_reset_keeps_pages_committed_and_reset_undo_keeps_its_promise
         bytes[i] = (unsigned char)(i | 1);
     }
     assert_int_equal(wm_vm_reset(base, 2 * page), ERROR_SUCCESS);
+    /* Wine's dlls/kernel32/tests/virtual.c, test_VirtualAlloc: after MEM_RESET the page is
+     * still committed read-write, and its data is either the old value or zero (both are
+     * accepted there; VirtualAlloc on Microsoft Learn: the pages may be discarded). Neither
+     * is promised, so each page may be either, on any runtime. */
     assert_int_equal(wm_test_state_at(base), MEM_COMMIT);
-    /* The demo's claim: with RAM to spare the data is still there right after MEM_RESET
-     * (Windows); Wine discards it at once, so the pages read zero (row 23). */
-    for (i = 0; i < 2 * page; i++) {
-        if (bytes[i] != (unsigned char)(i | 1)) {
-            intact = 0;
-        }
-    }
-    if (wm_is_wine()) {
-        assert_false(intact);
-        assert_int_equal(bytes[0], 0);
-        assert_int_equal(bytes[2 * page - 1], 0);
-    } else {
-        assert_true(intact);
-    }
-    intact = 1;
+    assert_true(page_intact_or_zero(bytes, 0, page) >= 0);
+    assert_true(page_intact_or_zero(bytes + page, page, page) >= 0);
     undo = wm_vm_reset_undo(base, 2 * page);
     for (i = 0; i < 2 * page; i++) {
         if (bytes[i] != (unsigned char)(i | 1)) {
             intact = 0;
         }
     }
-    if (wm_is_wine()) {
-        assert_int_equal(undo, ERROR_INVALID_PARAMETER); /* row 24: Wine lacks it */
-    } else if (undo == ERROR_SUCCESS) {
-        assert_true(intact); /* documented: success means all the data is intact */
-    } else {
-        assert_false(intact); /* documented: failure means some of it was zeroed */
-    }
+    /* VirtualAlloc (Microsoft Learn), MEM_RESET_UNDO: success means all the data is intact,
+     * failure that some of it was replaced with zeroes; the failure's code is not
+     * documented. The same on every runtime (Wine 8 fails with 87 after its MEM_RESET zeroed
+     * the pages, which keeps the promise). */
+    assert_true((undo == ERROR_SUCCESS && intact) || (undo != ERROR_SUCCESS && !intact));
     assert_int_equal(wm_vm_release(base), ERROR_SUCCESS);
 }
 
@@ -330,6 +343,11 @@ static void test_vm_write_watch_lists_exactly_the_written_pages_in_order(void **
     assert_int_equal(wm_vm_reserve_ex(NULL, 16 * page, WM_VM_WRITE_WATCH, &base), ERROR_SUCCESS);
     assert_int_equal(wm_vm_commit(base, 16 * page, PAGE_READWRITE), ERROR_SUCCESS);
     bytes = (volatile unsigned char *)base;
+    /* Wine's dlls/kernel32/tests/virtual.c, test_write_watch (plain ok(), so Windows does
+     * it): a fresh committed region lists 0 pages; written pages are listed once each, in
+     * address order; count 1 gets the first only; ResetWriteWatch and WRITE_WATCH_FLAG_RESET
+     * start over. A read is not a write (GetWriteWatch on Microsoft Learn: "pages that are
+     * written to"). */
     assert_int_equal(wm_vm_write_watch(base, 16 * page, 0, pages, 16, &count), ERROR_SUCCESS);
     assert_int_equal(count, 0); /* committing is not writing */
     bytes[9 * page] = 1;
@@ -368,6 +386,8 @@ static void test_vm_write_watch_on_a_region_without_it_fails(void **state)
     (void)state;
     assert_int_equal(wm_vm_allocate(NULL, wm_test_system.page_size, PAGE_READWRITE, &base),
                      ERROR_SUCCESS);
+    /* test_write_watch: GetWriteWatch on memory not reserved with MEM_WRITE_WATCH (the
+     * module's image there) fails with ERROR_INVALID_PARAMETER. */
     assert_int_equal(wm_vm_write_watch(base, wm_test_system.page_size, 0, pages, 4, &count),
                      ERROR_INVALID_PARAMETER);
     assert_int_equal(count, 0);
