@@ -493,7 +493,7 @@ static void test_heap_compact_reports_the_largest_free_block(void **state)
     assert_int_equal(wm_heap_compact(heap, 0, &largest), ERROR_SUCCESS);
     assert_int_equal(wm_heap_walk(heap, &summary, NULL, NULL), ERROR_SUCCESS);
     /* HeapCompact on Microsoft Learn: it returns the size of the largest committed free
-     * block. The recorded deviation (docs/deviations.md): Wine's HeapCompact is a stub that
+     * block. The recorded deviation wine-heap-compact-stub (docs/deviations.md): a stub that
      * returns 0 and sets no error, which reads as "no free space at all". */
     if (largest == 0) {
         assert_true(under_wine);
@@ -555,8 +555,8 @@ static void test_heap_low_frag_front_end_shows_after_enabling(void **state)
     assert_int_equal(wm_heap_enable_low_frag(heap), ERROR_SUCCESS);
     assert_int_equal(wm_heap_front_end(heap, &front_end), ERROR_SUCCESS);
     /* Windows reports the LFH (2) right after the set (Wine's kernel32/tests/heap.c,
-     * test_HeapCreate, "check setting LFH compat info"). The recorded deviation, accepted
-     * only under Wine: a runtime without an LFH accepts the set and keeps answering 0. */
+     * test_HeapCreate, "check setting LFH compat info"). The recorded deviation wine-no-lfh,
+     * accepted only under Wine: a runtime without an LFH accepts the set and keeps answering 0. */
     if (front_end != WM_HEAP_LOW_FRAG) {
         assert_true(under_wine);
         assert_int_equal(front_end, WM_HEAP_STANDARD);

@@ -114,7 +114,7 @@ static void test_ring_any_method_uses_placeholders_where_they_exist_else_remaps(
         /* Windows before 10 version 1803: no VirtualAlloc2, so the fallback. */
         assert_int_equal(ring.method, WM_RING_REMAP);
     } else {
-        /* The recorded deviation: VirtualAlloc2 refuses MEM_RESERVE_PLACEHOLDER. */
+        /* The recorded deviation wine-placeholders-rejected (docs/deviations.md). */
         assert_true(wm_is_wine());
         assert_int_equal(ring.placeholder_error, ERROR_INVALID_PARAMETER);
         assert_int_equal(ring.method, WM_RING_REMAP);
@@ -141,7 +141,7 @@ static void test_ring_placeholder_method_alone_works_or_fails_cleanly(void **sta
         assert_false(wm_is_wine());
         assert_null(ring.base);
     } else {
-        /* The recorded deviation: MEM_RESERVE_PLACEHOLDER refused; nothing left behind. */
+        /* wine-placeholders-rejected: refused with 87, and nothing left behind. */
         assert_true(wm_is_wine());
         assert_int_equal(error, ERROR_INVALID_PARAMETER);
         assert_null(ring.base);
