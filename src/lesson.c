@@ -263,27 +263,6 @@ int wm_require_win32(wm_lesson_t *lesson, const char *call, int succeeded)
     return wm_require(lesson, call, error);
 }
 
-wm_verdict_t wm_claim_windows(wm_lesson_t *lesson, const char *id, const char *claim, int held,
-                              const char *wine_reason)
-{
-    char reason[WM_NOTE_MAX];
-
-    if (held) {
-        return record(lesson, id, claim, WM_VERDICT_PASS, NULL, NULL);
-    }
-    if (lesson->runtime.is_wine) {
-        snprintf(reason, sizeof reason, "Wine %s: %s", lesson->runtime.wine_version, wine_reason);
-        return record(lesson, id, claim, WM_VERDICT_DIFFERS, reason, NULL);
-    }
-    return record(lesson, id, claim, WM_VERDICT_FAIL, NULL, NULL);
-}
-
-wm_verdict_t wm_claim_differs(wm_lesson_t *lesson, const char *id, const char *claim,
-                              const char *reason)
-{
-    return record(lesson, id, claim, WM_VERDICT_DIFFERS, reason, NULL);
-}
-
 wm_verdict_t wm_claim_success(wm_lesson_t *lesson, const char *call, DWORD error)
 {
     if (error == ERROR_SUCCESS) {

@@ -256,15 +256,6 @@ void wm_step(wm_lesson_t *lesson, const char *title, const char *narration);
  * Returns WM_EXIT_OK or WM_EXIT_FAILED. */
 int wm_lesson_end(wm_lesson_t *lesson);
 
-/* First edition: differs under Wine whenever the claim does not hold. It decides from
- * "this is Wine" alone; new code uses wm_claim_or_deviation. */
-wm_verdict_t wm_claim_windows(wm_lesson_t *lesson, const char *id, const char *claim, int held,
-                              const char *wine_reason);
-
-/* First edition: a claim this runtime cannot show at all: differs, with the reason. */
-wm_verdict_t wm_claim_differs(wm_lesson_t *lesson, const char *id, const char *claim,
-                              const char *reason);
-
 /* First edition: set-up that must succeed but does not end the step. Silent on success
  * (returns WM_VERDICT_PASS, counts nothing); on failure one FAIL line, counted. */
 wm_verdict_t wm_claim_success(wm_lesson_t *lesson, const char *call, DWORD error);
