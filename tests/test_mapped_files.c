@@ -459,8 +459,6 @@ static void test_mapped_every_function_rejects_invalid_parameters(void **state)
 
 /* ---- The sweep: each operation with each of its OS calls failing in turn ---- */
 
-typedef DWORD (*operation_fn)(void);
-
 static wchar_t sweep_path[MAX_PATH];
 
 static DWORD first_error(DWORD error, DWORD next)
@@ -506,49 +504,14 @@ static DWORD reverse(void)
     return wm_mapped_file_reverse(sweep_path);
 }
 
-static void sweep(const char *name, operation_fn operation)
-{
-    unsigned long nth = 0;
-    unsigned long calls = 0;
-    const char *fired = NULL;
-    DWORD error = ERROR_SUCCESS;
-    int completed = 0;
-
-    for (nth = 1; nth <= WM_TEST_MAX_CALLS && !completed; nth++) {
-        wm_test_count_resources();
-        wm_os_fault_arm(nth, WM_TEST_INJECTED_ERROR);
-        error = operation();
-        calls = wm_os_fault_disarm();
-        fired = wm_os_fault_fired();
-        if (fired == NULL) {
-            assert_int_equal(error, ERROR_SUCCESS);
-            completed = calls < nth;
-        } else {
-            print_message("%s: call %lu (%s) failed -> %lu\n", name, nth, fired,
-                          (unsigned long)error);
-            /* A failed wait or signal may show as a timeout of the other side; every other
-             * failure reaches the caller unchanged. */
-            if (strcmp(fired, "WaitForSingleObject") != 0 && strcmp(fired, "SetEvent") != 0) {
-                assert_int_equal(error, wm_test_expected_error(fired));
-            } else {
-                assert_int_not_equal(error, ERROR_SUCCESS);
-            }
-        }
-        if (!wm_test_release_failed(fired)) {
-            assert_true(wm_test_nothing_held());
-        }
-        wm_test_stop_counting();
-    }
-    assert_true(completed);
-}
-
 static void test_mapped_every_injected_failure_is_reported_and_leaves_nothing_open(void **state)
 {
     (void)state;
     make_temp_file(sweep_path, (ULONGLONG)system_facts.allocation_granularity * 2 + 5);
-    sweep("map/write/flush/close", map_write_flush_close);
-    sweep("histogram", histogram);
-    sweep("reverse", reverse);
+    wm_test_sweep("map/write/flush/close", map_write_flush_close,
+                  0 /* no fallback: each failure reaches the caller */);
+    wm_test_sweep("histogram", histogram, 0 /* no fallback: each failure reaches the caller */);
+    wm_test_sweep("reverse", reverse, 0 /* no fallback: each failure reaches the caller */);
     assert_true(DeleteFileW(sweep_path));
 }
 
