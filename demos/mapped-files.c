@@ -308,8 +308,8 @@ static void show_write_through_a_view(wm_lesson_t *lesson, void *context)
     ok = ok && FlushFileBuffers(temp.anchor); /* waits until data and metadata are on disk */
     ok = ok && UnmapViewOfFile(view);         /* the address MapViewOfFile returned */
     ok = ok && CloseHandle(mapping);
-    if (!wm_require_win32(lesson, "FlushViewOfFile, FlushFileBuffers, Unmap, CloseHandle", ok) ||
-        !wm_require_win32(lesson, "GetFileSizeEx", GetFileSizeEx(temp.anchor, &file_size)) ||
+    ok = ok && GetFileSizeEx(temp.anchor, &file_size); /* the file's size now */
+    if (!wm_require_win32(lesson, "FlushViewOfFile, FlushFileBuffers, Unmap, Close, Size", ok) ||
         !wm_require(lesson, "ReadFile", count_differences(temp.anchor, size, &differ))) {
         return;
     }
@@ -629,6 +629,7 @@ static void show_sliding_views(wm_lesson_t *lesson, void *context)
     HANDLE user = INVALID_HANDLE_VALUE;
     void *view = NULL;
     DWORD error = ERROR_SUCCESS;
+    BOOL ok = FALSE;
 
     wm_value_bytes(lesson, "view size", view_size);
     wm_value_count(lesson, "views needed", (size + view_size - 1) / view_size, NULL);
@@ -653,7 +654,8 @@ static void show_sliding_views(wm_lesson_t *lesson, void *context)
     if (view != NULL) {
         (void)UnmapViewOfFile(view); /* only if the claim above failed */
     }
-    (void)wm_require_win32(lesson, "CloseHandle(mapping)", CloseHandle(mapping));
+    ok = CloseHandle(mapping);
+    (void)wm_require_win32(lesson, "CloseHandle(mapping)", ok);
     wm_claim(lesson, "mf.temp-gone", "The temp file is gone once its last handle is closed.",
              temp_remove(&temp));
     if (state->user_file != NULL) {
@@ -816,6 +818,7 @@ static void show_sparse_file(wm_lesson_t *lesson, void *context)
     DWORD low = 0;
     SIZE_T i = 0;
     SIZE_T nonzero = 0; /* bytes other than the written one that are not zero */
+    BOOL ok = FALSE;
 
     if (!wm_require(lesson, "A temp file", temp_create(&temp)) ||
         !wm_require(lesson, "FSCTL_SET_SPARSE, SetEndOfFile at 1 GiB, one byte in the middle",
@@ -847,8 +850,9 @@ static void show_sparse_file(wm_lesson_t *lesson, void *context)
     wm_claim(lesson, "mf.sparse-holes-zero",
              "Every byte of the view but the written one lies in a hole and reads as zero.",
              nonzero == 0);
-    if (wm_require_win32(lesson, "UnmapViewOfFile, CloseHandle",
-                         UnmapViewOfFile(view) && CloseHandle(mapping))) {
+    ok = UnmapViewOfFile(view);
+    ok = ok && CloseHandle(mapping);
+    if (wm_require_win32(lesson, "UnmapViewOfFile, CloseHandle", ok)) {
         wm_claim(lesson, "mf.temp-gone", "The temp file is gone once its last handle is closed.",
                  temp_remove(&temp));
     }
@@ -974,8 +978,9 @@ static void scan_both_ways(wm_lesson_t *lesson, HANDLE file, SIZE_T view_size, c
     scan_t by_views;
     scan_t by_read;
     char name[128];
+    BOOL ok = GetFileSizeEx(file, &size);
 
-    if (!wm_require_win32(lesson, "GetFileSizeEx", GetFileSizeEx(file, &size))) {
+    if (!wm_require_win32(lesson, "GetFileSizeEx", ok)) {
         return;
     }
     if (size.QuadPart == 0) {
