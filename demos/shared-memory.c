@@ -14,10 +14,10 @@
  *      OpenFileMappingW for more is refused, for what it grants succeeds.
  *   4. A writer killed in the middle of a message: the reader detects the torn message
  *      (the abandoned mutex and the slot still marked "writing") and never uses it.
- *   5. SEC_RESERVE: a shared section's pages committed on demand; a child touches a page
- *      never committed.
- *   6. Names: Local\ against Global\, and what a squatter who takes a name first gets.
- *   7. No name at all: a section shared by handle inheritance, which nobody can squat.
+ *   5. SEC_RESERVE: a shared section's pages committed on demand.
+ *   6. A child, given the section by handle inheritance, touches a page never committed.
+ *   7. Names: Local\ against Global\, and what a squatter who takes a name first gets.
+ *   8. No name at all: a section shared by handle inheritance, which nobody can squat.
  *
  * Run:  shared-memory [--json] [--messages=N] [--pause]
  * Docs: docs/shared-memory.md (every claim below has its evidence there, by its id)
@@ -69,14 +69,16 @@ static const wm_deviation_t SEC_RESERVE_PAGES_ACCESSIBLE = {
 /* What the command line sets, and what steps hand to the steps after them. */
 typedef struct lesson_state_s
 {
-    uint64_t messages;       /* --messages: step 1's count each way */
-    const wchar_t *name;     /* --name: the section or channel a child opens */
-    const wchar_t *reply;    /* --reply: the exchange child's channel back */
-    uint64_t handle;         /* --handle: the inherited section handle (step 7's child) */
-    SYSTEM_INFO system;      /* page size and allocation granularity */
-    wm_channel_t to_child;   /* steps 1-2: the parent's messages */
-    wm_channel_t from_child; /* steps 1-2: the child's answers */
-    uint64_t child_view;     /* steps 1-2: where the child's view was */
+    uint64_t messages;            /* --messages: step 1's count each way */
+    const wchar_t *name;          /* --name: the section or channel a child opens */
+    const wchar_t *reply;         /* --reply: the exchange child's channel back */
+    uint64_t handle;              /* --handle: the inherited section handle (step 7's child) */
+    SYSTEM_INFO system;           /* page size and allocation granularity */
+    wm_channel_t to_child;        /* steps 1-2: the parent's messages */
+    wm_channel_t from_child;      /* steps 1-2: the child's answers */
+    uint64_t child_view;          /* steps 1-2: where the child's view was */
+    HANDLE reserved;              /* steps 5-6: the SEC_RESERVE section, inheritable */
+    unsigned char *reserved_view; /* steps 5-6: this process's view of it */
 } lesson_state_t;
 
 /* What each child reports back (wm_child_report): plain structs, no parsing. */
@@ -442,7 +444,7 @@ static void show_torn_message(wm_lesson_t *lesson, void *context)
 }
 
 /* ------------------------------------------------------------------------------------ */
-/* Step 5. SEC_RESERVE: commit on demand.                                               */
+/* Steps 5 and 6. SEC_RESERVE: commit on demand, and a page never committed.            */
 /* ------------------------------------------------------------------------------------ */
 
 /* The child's side: map the reserved section and touch its last page, never committed.
@@ -450,19 +452,13 @@ static void show_torn_message(wm_lesson_t *lesson, void *context)
 static int run_touch_reserved_child(void *context)
 {
     lesson_state_t *state = (lesson_state_t *)context;
+    HANDLE section = (HANDLE)(uintptr_t)state->handle; /* inherited: the same value */
     SIZE_T size = (SIZE_T)state->system.dwAllocationGranularity * RESERVED_GRANULES;
     volatile unsigned char *view = NULL;
     touch_report_t report;
-    HANDLE section = NULL;
 
-    if (name_missing(state)) {
-        return WM_EXIT_USAGE;
-    }
     memset(&report, 0, sizeof report);
-    section = OpenFileMappingW(FILE_MAP_WRITE, FALSE, state->name);
-    if (section != NULL) {
-        view = (volatile unsigned char *)MapViewOfFile(section, FILE_MAP_WRITE, 0, 0, size);
-    }
+    view = (volatile unsigned char *)MapViewOfFile(section, FILE_MAP_WRITE, 0, 0, size);
     if (view == NULL) {
         report.error = GetLastError();
         (void)wm_child_report(&report, sizeof report);
@@ -477,33 +473,34 @@ static void show_commit_on_demand(wm_lesson_t *lesson, void *context)
 {
     lesson_state_t *state = (lesson_state_t *)context;
     SIZE_T size = (SIZE_T)state->system.dwAllocationGranularity * RESERVED_GRANULES;
-    static child_run_t run;
-    wm_section_t section;
-    unsigned char *view = NULL;
+    SECURITY_ATTRIBUTES security = {sizeof(SECURITY_ATTRIBUTES), NULL /* default */,
+                                    TRUE /* inheritable: step 6's child maps it */};
     void *committed = NULL;
     MEMORY_BASIC_INFORMATION before;
     MEMORY_BASIC_INFORMATION after;
-    touch_report_t report;
-    BOOL ok = FALSE;
-    int reported = 0;
 
-    if (!wm_require(lesson, "CreateFileMappingW(PAGE_READWRITE | SEC_RESERVE), owner-only",
-                    wm_section_create(NULL, size, 1, FILE_MAP_READ | FILE_MAP_WRITE, &section))) {
+    state->reserved = CreateFileMappingW(INVALID_HANDLE_VALUE, /* no file: the page file */
+                                         &security, PAGE_READWRITE | SEC_RESERVE, /* no commit */
+                                         0, (DWORD)size, NULL); /* no name: inherited */
+    if (!wm_require_win32(lesson, "CreateFileMappingW(PAGE_READWRITE | SEC_RESERVE)",
+                          state->reserved != NULL)) {
         return;
     }
-    view = (unsigned char *)MapViewOfFile(section.mapping, FILE_MAP_WRITE, 0, 0, size);
-    if (!wm_require_win32(lesson, "MapViewOfFile of the whole section", view != NULL)) {
+    state->reserved_view = (unsigned char *)MapViewOfFile(state->reserved, FILE_MAP_WRITE, 0, 0,
+                                                          size); /* the whole section */
+    if (!wm_require_win32(lesson, "MapViewOfFile", state->reserved_view != NULL)) {
         return;
     }
-    (void)VirtualQuery(view, &before, sizeof before);
-    committed = VirtualAlloc(view, state->system.dwPageSize, /* the view's first page */
+    (void)VirtualQuery(state->reserved_view, &before, sizeof before);
+    committed = VirtualAlloc(state->reserved_view, state->system.dwPageSize, /* first page */
                              MEM_COMMIT,      /* commits that page of the section, for all */
                              PAGE_READWRITE); /* must match the section's protection */
     if (!wm_require_win32(lesson, "VirtualAlloc(MEM_COMMIT) inside the view", committed != NULL)) {
         return;
     }
-    (void)VirtualQuery(view, &after, sizeof after);
-    view[0] = 1; /* committed: usable */
+    (void)VirtualQuery(state->reserved_view, &after, sizeof after);
+    state->reserved_view[0] = 1; /* committed: usable */
+    wm_value_bytes(lesson, "section size", size);
     wm_value_text(lesson, "first page before the commit", wm_state_name(before.State));
     wm_value_text(lesson, "first page after the commit", wm_state_name(after.State));
     wm_value_bytes(lesson, "committed region", after.RegionSize);
@@ -511,9 +508,20 @@ static void show_commit_on_demand(wm_lesson_t *lesson, void *context)
              before.State == MEM_RESERVE);
     wm_claim(lesson, "sm.commit-exact", "After it, exactly the pages asked for are MEM_COMMIT.",
              after.State == MEM_COMMIT && after.RegionSize == state->system.dwPageSize);
+}
+
+static void show_never_committed(wm_lesson_t *lesson, void *context)
+{
+    lesson_state_t *state = (lesson_state_t *)context;
+    static child_run_t run;
+    touch_report_t report;
+    BOOL ok = FALSE;
+    int reported = 0;
+
     swprintf(run.arguments, sizeof run.arguments / sizeof run.arguments[0],
-             L"--child=touch-reserved --name=%ls", section.name);
-    (void)run_child(&run);
+             L"--child=touch-reserved --handle=%llu",
+             (unsigned long long)(uintptr_t)state->reserved);
+    (void)run_child(&run); /* CreateProcessW with bInheritHandles TRUE */
     reported = wm_child_report_read(run.output.text, run.output.length, &report, sizeof report);
     wm_value_hex(lesson, "child's exit code", run.exit_code,
                  run.exit_code == EXCEPTION_ACCESS_VIOLATION ? "access violation" : NULL);
@@ -525,13 +533,13 @@ static void show_commit_on_demand(wm_lesson_t *lesson, void *context)
         run.exit_code == EXCEPTION_ACCESS_VIOLATION,
         run.exit_code == WM_EXIT_OK && reported && report.error == 0 && report.value == 0,
         &SEC_RESERVE_PAGES_ACCESSIBLE);
-    ok = UnmapViewOfFile(view);
-    (void)wm_require_win32(lesson, "UnmapViewOfFile", ok);
-    (void)wm_require(lesson, "CloseHandle(section)", wm_section_close(&section));
+    ok = UnmapViewOfFile(state->reserved_view);
+    ok = ok && CloseHandle(state->reserved);
+    (void)wm_require_win32(lesson, "UnmapViewOfFile, CloseHandle(section)", ok);
 }
 
 /* ------------------------------------------------------------------------------------ */
-/* Step 6. Names.                                                                       */
+/* Step 7. Names.                                                                       */
 /* ------------------------------------------------------------------------------------ */
 
 /* Whether this process's token holds SeCreateGlobalPrivilege, enabled: 1, 0, or -1 when it
@@ -607,7 +615,7 @@ static void show_names(wm_lesson_t *lesson, void *context)
 }
 
 /* ------------------------------------------------------------------------------------ */
-/* Step 7. No name at all.                                                              */
+/* Step 8. No name at all.                                                              */
 /* ------------------------------------------------------------------------------------ */
 
 /* The child's side: map the handle it inherited, read the parent's mark, write its own. */
@@ -725,9 +733,14 @@ static const wm_lesson_step_t steps[] = {
     {"SEC_RESERVE: commit on demand",
      "A section created with SEC_RESERVE is address space only: its views are reserved pages. "
      "VirtualAlloc(MEM_COMMIT) on a range of a view commits those pages of the section, for "
-     "every process that maps it. Touching a page not yet committed is an access violation on "
-     "Windows.",
+     "every process that maps it. This section has no name: the next step's child inherits "
+     "its handle.",
      show_commit_on_demand},
+    {"A page never committed",
+     "A child maps the same section through the handle it inherited and reads its last page, "
+     "reserved but never committed. On Windows that is an access violation, and the child's "
+     "exit code shows it.",
+     show_never_committed},
     {"Names: Local\\, Global\\, and squatting",
      "Local\\ names are per session (each Remote Desktop session has its own); Global\\ names "
      "are seen by every session, and creating a file mapping there needs "
@@ -753,15 +766,15 @@ static const wm_lesson_option_t options[] = {
     {L"--reply", WM_OPTION_TEXT, offsetof(lesson_state_t, reply), "NAME",
      NULL /* internal: the exchange child's answer channel */},
     {L"--handle", WM_OPTION_UNSIGNED, offsetof(lesson_state_t, handle), "VALUE",
-     NULL /* internal: step 7's inherited handle */},
+     NULL /* internal: the inherited section of steps 6 and 8 */},
 };
 
 static const wm_lesson_child_t children[] = {
     {"exchange", run_exchange_child},             /* steps 1-2 */
     {"access", run_access_child},                 /* step 3 */
     {"torn", run_torn_child},                     /* step 4 */
-    {"touch-reserved", run_touch_reserved_child}, /* step 5 */
-    {"inherit", run_inherit_child},               /* step 7 */
+    {"touch-reserved", run_touch_reserved_child}, /* step 6 */
+    {"inherit", run_inherit_child},               /* step 8 */
 };
 
 static const wm_lesson_spec_t lesson = {
