@@ -167,7 +167,10 @@ DWORD wm_section_unique_name(wchar_t *name, size_t capacity)
         return ERROR_INVALID_PARAMETER;
     }
     /* Process ID, a per-process counter and the performance counter: unique on this
-     * machine, and hard to guess in advance. Neither call can fail (Windows XP and later),
+     * machine, but not secret: another program of this user can guess it and create it
+     * first. wm_section_create refuses a name that exists, which turns such a squat into a
+     * denial of service, not a hijack; only no name (inheritance, DuplicateHandle) or a
+     * private namespace keeps squatters out. Neither call can fail (Windows XP and later),
      * so they are not in the OS table. */
     (void)QueryPerformanceCounter(&ticks);
     written = swprintf(name, capacity, L"Local\\winmem-%lu-%ld-%llx",

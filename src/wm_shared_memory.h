@@ -47,7 +47,8 @@ DWORD wm_security_owner_only(DWORD access, PSECURITY_DESCRIPTOR *descriptor);
 /* Frees a descriptor from wm_security_owner_only (LocalFree) and sets it to NULL. */
 DWORD wm_security_free(PSECURITY_DESCRIPTOR *descriptor);
 
-/* Writes a fresh name "Local\winmem-PID-COUNTER-TICKS" into name (capacity characters). */
+/* Writes a fresh name "Local\winmem-PID-COUNTER-TICKS" into name (capacity characters):
+ * unique on this machine, not secret (a squatter can guess it). */
 DWORD wm_section_unique_name(wchar_t *name, size_t capacity);
 
 /*
