@@ -730,25 +730,28 @@ static void show_sealed_table(wm_lesson_t *lesson, void *context)
     }
     wm_value_hex(lesson, "child exit code", exit_code, "STATUS_ACCESS_VIOLATION is 0xC0000005");
     wm_claim(lesson, "prot.unhandled-ends-process",
-             "With no handler for it, the write ends the process, whose exit code is the "
+             "With no handler that takes it, the write ends the process, whose exit code is the "
              "exception's: 0xC0000005.",
              exit_code == EXIT_ACCESS_VIOLATION);
 }
 
-/* The child of step 4: seals a table and writes to it, with no handler. Never returns. */
+/* The child of step 4: seals a table and writes to it. Its handler is installed but watches
+ * nothing, so it passes the fault on, as it must any fault that is not provably its own. */
 static int run_sealed_write_child(void *context)
 {
     volatile uint32_t *entries = NULL;
+    void *handler = NULL;
     SYSTEM_INFO system;
     DWORD error = ERROR_SUCCESS;
 
     (void)context;
     GetSystemInfo(&system);
     entries = sealed_table(system.dwPageSize, &error);
-    if (entries == NULL) {
+    handler = AddVectoredExceptionHandler(1, catch_fault); /* watch_range never called */
+    if (entries == NULL || handler == NULL) {
         return WM_EXIT_FAILED;
     }
-    entries[7] = 0; /* the stray write: an access violation nobody handles */
+    entries[7] = 0; /* the stray write: an access violation nobody takes */
     return WM_EXIT_FAILED;
 }
 
@@ -1297,7 +1300,7 @@ static const wm_lesson_step_t steps[] = {
     {"A table sealed after start-up",
      "A table filled at start-up and then made read-only cannot be changed by a stray write "
      "later: the write faults at the exact entry. Here the handler catches it; in a copy of "
-     "this program with no handler, the same write ends the process.",
+     "this program whose handler watches nothing, the same write ends the process.",
      show_sealed_table},
     {"Guard pages: a one-shot alarm",
      "PAGE_GUARD is a modifier on top of a protection. The first touch of a guard page raises "
