@@ -370,6 +370,7 @@ static void show_mistakes(wm_lesson_t *lesson, void *context)
     DWORD commit_error = ERROR_SUCCESS;
     DWORD sized_error = ERROR_SUCCESS;
     DWORD interior_error = ERROR_SUCCESS;
+    DWORD state_after = 0;
     BOOL sized = FALSE;
     BOOL interior = FALSE;
     BOOL ok = FALSE;
@@ -384,7 +385,8 @@ static void show_mistakes(wm_lesson_t *lesson, void *context)
     interior = VirtualFree(reserved + page, 0, /* wrong: not the base */
                            MEM_RELEASE);
     interior_error = interior ? ERROR_SUCCESS : GetLastError();
-    wm_value_text(lesson, "state after both", wm_state_name(state_at(reserved)));
+    state_after = state_at(reserved); /* still MEM_RESERVE: neither call freed anything */
+    wm_value_text(lesson, "state after both", wm_state_name(state_after));
     ok = VirtualFree(reserved, 0, MEM_RELEASE); /* right: the base and size 0 */
     if (!wm_require_win32(lesson, "VirtualFree(base, 0, MEM_RELEASE)", ok)) {
         return;
@@ -564,7 +566,8 @@ static void show_commit_on_demand(wm_lesson_t *lesson, void *context)
     wm_commit_on_demand_stats_t stats;
     wm_vm_usage_t usage;
     volatile unsigned char *cell = NULL;
-    SIZE_T touched_pages = sheet_pages_touched(page);
+    SIZE_T touched_pages = 0;
+    SIZE_T live_regions = 0;
     SIZE_T i = 0;
     DWORD error = ERROR_SUCCESS;
     int readable = 1;
@@ -587,6 +590,7 @@ static void show_commit_on_demand(wm_lesson_t *lesson, void *context)
     if (error == ERROR_SUCCESS) {
         error = wm_vm_query_range(sheet.base, sheet.size, &usage);
     }
+    touched_pages = sheet_pages_touched(page);
     if (wm_require(lesson, "The handler's counters and VirtualQuery over the sheet", error)) {
         wm_value_bytes(lesson, "sheet reserved", sheet.size);
         wm_value_count(lesson, "cells written", SHEET_CELL_COUNT, NULL);
@@ -605,8 +609,8 @@ static void show_commit_on_demand(wm_lesson_t *lesson, void *context)
     }
     error = wm_commit_on_demand_destroy(&sheet);
     (void)wm_require(lesson, "Removing the handler and releasing the sheet", error);
-    wm_value_count(lesson, "regions the handler still watches", wm_commit_on_demand_live_regions(),
-                   NULL);
+    live_regions = wm_commit_on_demand_live_regions(); /* 0: the handler is removed */
+    wm_value_count(lesson, "regions the handler still watches", live_regions, NULL);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -774,9 +778,11 @@ static void show_arena(wm_lesson_t *lesson, void *context)
     wm_vm_usage_t usage;
     SIZE_T committed_at_1000 = 0;
     SIZE_T committed = 0;
+    SIZE_T used = 0;
     uintptr_t base = 0;
     unsigned misaligned = 0;
     DWORD error = ERROR_SUCCESS;
+    DWORD state_after = 0;
 
     (void)context;
     error = wm_arena_create(ARENA_RESERVE, ARENA_CHUNK, &arena); /* one MEM_RESERVE */
@@ -790,9 +796,10 @@ static void show_arena(wm_lesson_t *lesson, void *context)
     }
     if (wm_require(lesson, "10,000 blocks, then VirtualQuery over the arena", error)) {
         committed = wm_arena_committed(&arena);
+        used = wm_arena_used(&arena);
         wm_value_bytes(lesson, "reserved", ARENA_RESERVE);
         wm_value_bytes(lesson, "committed after 1,000 blocks", committed_at_1000);
-        wm_value_bytes(lesson, "used after 10,000 blocks", wm_arena_used(&arena));
+        wm_value_bytes(lesson, "used after 10,000 blocks", used);
         wm_value_bytes(lesson, "committed after 10,000 blocks", committed);
         wm_value_count(lesson, "times it grew", arena.grows, NULL);
         wm_value_count(lesson, "blocks not aligned as asked", misaligned, NULL);
@@ -812,8 +819,9 @@ static void show_arena(wm_lesson_t *lesson, void *context)
     }
     error = wm_arena_release(&arena); /* one MEM_RELEASE */
     if (wm_require(lesson, "Releasing the arena", error)) {
+        state_after = state_at((const void *)base);
         wm_claim(lesson, "va.arena-release-free", "After release the arena's range is MEM_FREE.",
-                 state_at((const void *)base) == MEM_FREE);
+                 state_after == MEM_FREE);
     }
 }
 
@@ -962,6 +970,7 @@ static void show_ring(wm_lesson_t *lesson, void *context)
     DWORD error = ERROR_SUCCESS;
     DWORD placeholder_error = ERROR_SUCCESS;
     int mirrored = 1;
+    int same = 0;
 
     (void)context;
     placeholder_error = try_a_placeholder(2 * (SIZE_T)RING_BYTES);
@@ -984,9 +993,9 @@ static void show_ring(wm_lesson_t *lesson, void *context)
         wm_value_address(lesson, "first view", (uintptr_t)ring.base);
         wm_value_address(lesson, "second view", (uintptr_t)(ring.base + ring.size));
         wm_value_count(lesson, "bytes past the end", RING_MESSAGE_BYTES - RING_LEAD_BYTES, NULL);
+        same = memcmp(message, read_back, RING_MESSAGE_BYTES) == 0;
         wm_claim(lesson, "va.ring-readback",
-                 "The block read back equals the block written, byte for byte.",
-                 memcmp(message, read_back, RING_MESSAGE_BYTES) == 0);
+                 "The block read back equals the block written, byte for byte.", same);
         wm_claim(lesson, "va.ring-views-coherent",
                  "The bytes written past the end are the first bytes of the storage: both views "
                  "show them.",
