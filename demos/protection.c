@@ -1368,6 +1368,7 @@ static const wm_lesson_spec_t lesson = {
     sizeof(lesson_state_t),
     NULL,
     NULL,
+    NULL,
 };
 
 int wmain(int argc, wchar_t **argv)

@@ -1197,6 +1197,38 @@ static const wm_lesson_option_t options[] = {
      "exit 77 (unavailable) unless large pages can be allocated"},
 };
 
+/* --require-large-pages: 77 (ctest: skipped) when large pages cannot be had here, so a
+ * harness can tell "unavailable" from "failed"; NULL when they can, or were not asked for. */
+static const char *large_pages_missing(void *context)
+{
+    const lesson_state_t *state = (const lesson_state_t *)context;
+    SIZE_T minimum = 0;
+    void *large = NULL;
+    DWORD error = ERROR_SUCCESS;
+
+    if (!state->require_large_pages) {
+        return NULL;
+    }
+    minimum = GetLargePageMinimum(); /* 0: no large-page support */
+    if (minimum == 0) {
+        return "large pages: no large-page support";
+    }
+    error = wm_large_page_enable_privilege();
+    if (error != ERROR_SUCCESS) {
+        return "large pages: grant \"Lock pages in memory\" and sign in again";
+    }
+    error = wm_large_page_allocate(minimum, &large);
+    if (error == ERROR_NO_SYSTEM_RESOURCES) {
+        /* 1450: physical memory too fragmented (Large-Page Support, Microsoft Learn). */
+        return "large pages: no contiguous physical memory; try again after a restart";
+    }
+    if (error != ERROR_SUCCESS) {
+        return "large pages: the allocation was refused";
+    }
+    error = wm_vm_release(large);
+    return error == ERROR_SUCCESS ? NULL : "large pages: the test page could not be released";
+}
+
 static const wm_lesson_spec_t lesson = {
     LESSON_NAME,
     LESSON_TITLE,
@@ -1209,50 +1241,10 @@ static const wm_lesson_spec_t lesson = {
     sizeof(lesson_state_t),
     set_defaults,
     NULL,
+    large_pages_missing,
 };
-
-/* --require-large-pages: before the lesson, 77 (ctest: skipped) when large pages cannot
- * be had here, so a harness can tell "unavailable" from "failed"; else 0. The framework
- * parses the option again (and rejects a value given to it). */
-static int large_pages_missing(int argc, wchar_t **argv)
-{
-    SIZE_T minimum = 0;
-    void *large = NULL;
-    DWORD error = ERROR_SUCCESS;
-    int i = 0;
-    int asked = 0;
-
-    for (i = 1; i < argc; i++) {
-        asked |= wcscmp(argv[i], L"--require-large-pages") == 0;
-    }
-    if (!asked) {
-        return 0;
-    }
-    minimum = GetLargePageMinimum(); /* 0: no large-page support */
-    if (minimum == 0) {
-        fprintf(stderr, "%s: large pages are not available: no large-page support\n", LESSON_NAME);
-        return WM_EXIT_UNAVAILABLE;
-    }
-    error = wm_large_page_enable_privilege();
-    if (error == ERROR_SUCCESS) {
-        error = wm_large_page_allocate(minimum, &large);
-    }
-    if (error != ERROR_SUCCESS) {
-        /* 1450: physical memory too fragmented (Large-Page Support, Microsoft Learn). */
-        fprintf(stderr, "%s: large pages are not available: error %lu (%s)\n", LESSON_NAME,
-                (unsigned long)error,
-                error == ERROR_NO_SYSTEM_RESOURCES
-                    ? "no contiguous physical memory; try again after a restart"
-                    : "grant \"Lock pages in memory\" and sign in again");
-        return WM_EXIT_UNAVAILABLE;
-    }
-    error = wm_vm_release(large);
-    return error == ERROR_SUCCESS ? 0 : WM_EXIT_FAILED;
-}
 
 int wmain(int argc, wchar_t **argv)
 {
-    int missing = large_pages_missing(argc, argv); /* --require-large-pages */
-
-    return missing != 0 ? missing : wm_lesson_main(&lesson, argc, argv);
+    return wm_lesson_main(&lesson, argc, argv);
 }
