@@ -598,6 +598,7 @@ static const wm_lesson_spec_t lesson = {
     sizeof(lesson_state_t),
     set_defaults,
     check_options,
+    NULL, /* nothing this lesson needs can be missing */
 };
 
 int wmain(int argc, wchar_t **argv)

@@ -357,6 +357,14 @@ int wm_lesson_main(const wm_lesson_spec_t *spec, int argc, wchar_t **argv)
         exit_code = WM_EXIT_USAGE;
         goto done;
     }
+    if (spec->unavailable != NULL) {
+        problem = spec->unavailable(state);
+    }
+    if (problem != NULL) {
+        fprintf(stderr, "%s: unavailable here: %s\n", spec->name, problem);
+        exit_code = WM_EXIT_UNAVAILABLE;
+        goto done;
+    }
 
     wm_lesson_begin(&lesson, spec->name, spec->title, (unsigned)spec->step_count, &shared, NULL,
                     NULL);

@@ -184,6 +184,10 @@ typedef struct wm_lesson_spec_s
     /* Checks the options after parsing: NULL when they are fine, else one line naming
      * the problem ("--reserve: must be at least 1 byte"), a usage error. May be NULL. */
     const char *(*check)(void *state);
+    /* After the check, before the first step: NULL when the lesson can run here, else one
+     * line naming what this machine lacks ("large pages: no large-page support"); the
+     * program then exits WM_EXIT_UNAVAILABLE (77: ctest counts it as skipped). May be NULL. */
+    const char *(*unavailable)(void *state);
 } wm_lesson_spec_t;
 
 /*
@@ -191,7 +195,8 @@ typedef struct wm_lesson_spec_s
  * --child=NAME), sets this process's error mode so that a crash never opens a dialog (and
  * every child inherits it), then runs the child mode or every step in order. Returns the
  * exit code: 0 all claims pass or differ, 1 a failure, 2 a usage error (one line on
- * stderr), or what the child mode returned.
+ * stderr), 77 when spec->unavailable names something this machine lacks, or what the child
+ * mode returned.
  */
 int wm_lesson_main(const wm_lesson_spec_t *spec, int argc, wchar_t **argv);
 

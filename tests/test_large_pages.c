@@ -16,14 +16,16 @@
 #include "winmem.h"
 #include "wm_os.h"
 
-static void test_large_page_minimum_is_zero_or_a_power_of_two(void **state)
+static void test_large_page_minimum_is_zero_or_larger_than_a_page(void **state)
 {
     SIZE_T minimum = 1;
 
     (void)state;
     assert_int_equal(wm_large_page_minimum(&minimum), ERROR_SUCCESS);
-    /* GetLargePageMinimum (Microsoft Learn): the minimum, or 0 without large-page support. */
-    assert_true(minimum == 0 || wm_is_power_of_two(minimum));
+    /* GetLargePageMinimum (Microsoft Learn): the minimum size of a large page, or 0 without
+     * large-page support. That it is a power of two is nowhere promised (2 MiB on x64 is a
+     * value), so only "larger than a page" is asserted. */
+    assert_true(minimum == 0 || minimum > wm_test_system.page_size);
 }
 
 static void test_large_page_allocation_fails_exactly_when_the_privilege_is_missing(void **state)
@@ -58,6 +60,8 @@ static void test_large_page_allocation_fails_exactly_when_the_privilege_is_missi
             assert_int_equal((uintptr_t)base % minimum, 0);
             assert_int_equal(wm_vm_release(base), ERROR_SUCCESS);
         } else {
+            assert_true(error == ERROR_NO_SYSTEM_RESOURCES ||
+                        (wm_is_wine() && error == ERROR_INVALID_PARAMETER));
             assert_null(base);
         }
     }
@@ -129,12 +133,12 @@ static void test_large_page_privilege_probe_closes_its_token_on_every_failure(vo
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_large_page_minimum_is_zero_or_a_power_of_two),
+        cmocka_unit_test(test_large_page_minimum_is_zero_or_larger_than_a_page),
         cmocka_unit_test(test_large_page_allocation_fails_exactly_when_the_privilege_is_missing),
         cmocka_unit_test(test_awe_fails_exactly_when_the_privilege_is_missing),
         cmocka_unit_test(test_large_page_functions_reject_invalid_parameters),
         cmocka_unit_test_teardown(test_large_page_privilege_probe_closes_its_token_on_every_failure,
                                   wm_test_teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, wm_test_group_setup, NULL);
 }

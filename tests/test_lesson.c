@@ -188,6 +188,7 @@ static void test_child_report_is_found_among_other_output(void **state)
 typedef struct table_state_s
 {
     uint64_t fail_first; /* --fail-first */
+    int missing;         /* --missing: the machine lacks what the lesson needs */
     int ran_one;         /* step one ran */
 } table_state_t;
 
@@ -226,17 +227,25 @@ static const char *table_check(void *context)
     return table->fail_first > 1 ? "--fail-first: at most 1" : NULL;
 }
 
+static const char *table_unavailable(void *context)
+{
+    table_state_t *table = (table_state_t *)context;
+
+    return table->missing ? "the test's feature is missing" : NULL;
+}
+
 static const wm_lesson_step_t table_steps[] = {
     {"One", "The first step.", table_step_one},
     {"Two", "The second step.", table_step_two},
 };
 static const wm_lesson_option_t table_options[] = {
     {L"--fail-first", WM_OPTION_UNSIGNED, offsetof(table_state_t, fail_first), "N", "fail"},
+    {L"--missing", WM_OPTION_FLAG, offsetof(table_state_t, missing), NULL, "unavailable"},
 };
 static const wm_lesson_child_t table_children[] = {{"answer", table_child}};
 static const wm_lesson_spec_t table_lesson = {
-    "table", "A lesson as a table.", table_steps, 2,           table_options, 1, table_children,
-    1,       sizeof(table_state_t),  NULL,        table_check,
+    "table", "A lesson as a table.", table_steps, 2,           table_options,     2, table_children,
+    1,       sizeof(table_state_t),  NULL,        table_check, table_unavailable,
 };
 
 static int run_table(const wchar_t *argument)
@@ -276,6 +285,14 @@ static void test_runner_rejects_bad_options_and_unknown_children_with_exit_2(voi
     assert_int_equal(run_table(L"--no-such-option"), WM_EXIT_USAGE);
     assert_int_equal(run_table(L"--child=nope"), WM_EXIT_USAGE);
     assert_int_equal(run_table(L"--child=answer"), 42); /* the child mode's own exit code */
+}
+
+static void test_runner_exits_77_when_the_machine_lacks_what_the_lesson_needs(void **state)
+{
+    (void)state;
+    step_two_runs = 0;
+    assert_int_equal(run_table(L"--missing"), WM_EXIT_UNAVAILABLE);
+    assert_int_equal(step_two_runs, 0); /* no step ran */
 }
 
 static void test_lesson_json_has_steps_values_claims_and_summary(void **state)
@@ -370,6 +387,7 @@ int main(void)
         cmocka_unit_test(test_runner_runs_every_step_and_exits_0),
         cmocka_unit_test(test_runner_stops_after_a_failed_requirement),
         cmocka_unit_test(test_runner_rejects_bad_options_and_unknown_children_with_exit_2),
+        cmocka_unit_test(test_runner_exits_77_when_the_machine_lacks_what_the_lesson_needs),
         cmocka_unit_test_setup_teardown(test_lesson_json_has_steps_values_claims_and_summary, setup,
                                         teardown),
         cmocka_unit_test(test_parse_summary_reads_text_and_json_forms),
