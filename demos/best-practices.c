@@ -338,6 +338,39 @@ static void show_reserve_then_commit(wm_lesson_t *lesson, void *context)
 /* Step 4: choose the allocator by lifetime.                                            */
 /* ------------------------------------------------------------------------------------ */
 
+/* The arena's side of step 4: the library's bump-pointer arena, released in one call. */
+static void show_arena_lifetime(wm_lesson_t *lesson, const SYSTEM_INFO *system)
+{
+    MEMORY_BASIC_INFORMATION region;
+    wm_arena_t arena;
+    void *block = NULL;
+    uintptr_t arena_base = 0;
+    unsigned i = 0;
+    DWORD error = ERROR_SUCCESS;
+
+    memset(&arena, 0, sizeof arena);
+    error = wm_arena_create(BIG_RESERVATION, system->dwAllocationGranularity, &arena);
+    if (!wm_require(lesson, "wm_arena_create (the subsystem's arena)", error)) {
+        return;
+    }
+    for (i = 0; i < SUBSYSTEM_BLOCKS && error == ERROR_SUCCESS; i++) {
+        error = wm_arena_alloc(&arena, SUBSYSTEM_BLOCK_SIZE, 16 /* malloc's alignment */, &block);
+    }
+    arena_base = arena.base;
+    if (!wm_require(lesson, "wm_arena_alloc (the subsystem's blocks)", error)) {
+        (void)wm_arena_release(&arena);
+        return;
+    }
+    error = wm_arena_release(&arena); /* one VirtualFree(MEM_RELEASE) */
+    if (!wm_require(lesson, "wm_arena_release", error)) {
+        return;
+    }
+    (void)VirtualQuery((const void *)arena_base, &region, sizeof region);
+    wm_claim(lesson, "bp.arena-release-frees",
+             "One release frees the arena's 500 blocks: VirtualQuery shows its range MEM_FREE.",
+             region.State == MEM_FREE);
+}
+
 static void show_allocator_by_lifetime(wm_lesson_t *lesson, void *context)
 {
     lesson_state_t *state = (lesson_state_t *)context;
@@ -346,12 +379,8 @@ static void show_allocator_by_lifetime(wm_lesson_t *lesson, void *context)
     void *first = NULL;
     void *block = NULL;
     BOOL destroyed = FALSE;
-    wm_arena_t arena;
-    uintptr_t arena_base = 0;
     unsigned i = 0;
-    DWORD error = ERROR_SUCCESS;
 
-    memset(&arena, 0, sizeof arena);
     heap = HeapCreate(HEAP_NO_SERIALIZE, /* one thread owns the subsystem: no lock */
                       0,                 /* initial size: one page */
                       0 /* growable */);
@@ -376,28 +405,7 @@ static void show_allocator_by_lifetime(wm_lesson_t *lesson, void *context)
              "One HeapDestroy frees all 500 blocks: the pages they were on are released "
              "(MEM_FREE).",
              region.State == MEM_FREE);
-
-    /* The same with the library's arena: one reservation, bump-pointer blocks. */
-    error = wm_arena_create(BIG_RESERVATION, state->system.dwAllocationGranularity, &arena);
-    if (!wm_require(lesson, "wm_arena_create (the subsystem's arena)", error)) {
-        return;
-    }
-    for (i = 0; i < SUBSYSTEM_BLOCKS && error == ERROR_SUCCESS; i++) {
-        error = wm_arena_alloc(&arena, SUBSYSTEM_BLOCK_SIZE, 16 /* malloc's alignment */, &block);
-    }
-    arena_base = arena.base;
-    if (!wm_require(lesson, "wm_arena_alloc (the subsystem's blocks)", error)) {
-        (void)wm_arena_release(&arena);
-        return;
-    }
-    error = wm_arena_release(&arena); /* one VirtualFree(MEM_RELEASE) */
-    if (!wm_require(lesson, "wm_arena_release", error)) {
-        return;
-    }
-    (void)VirtualQuery((const void *)arena_base, &region, sizeof region);
-    wm_claim(lesson, "bp.arena-release-frees",
-             "One release frees the arena's 500 blocks: VirtualQuery shows its range MEM_FREE.",
-             region.State == MEM_FREE);
+    show_arena_lifetime(lesson, &state->system);
     wm_value_count(lesson, "release calls, subsystem heap or arena", 1, "calls");
     wm_value_count(lesson, "release calls, one free per block", SUBSYSTEM_BLOCKS, "calls");
 }
@@ -905,7 +913,7 @@ static void show_measure(wm_lesson_t *lesson, void *context)
         return;
     }
     wm_value_count(lesson, "bench exit code", exit_code, NULL);
-    targets = strstr(output.text, "Targets");
+    targets = strstr(output.text, "\ntargets"); /* the last section of its text */
     wm_note(lesson, "%s", targets != NULL ? targets : output.text);
     /* Timings are values: no claim here, and none in any test (docs/benchmarks.md). */
 }
