@@ -56,9 +56,8 @@
 
 #define DEMO_NAME "bench"
 #define DEMO_TITLE                                                                                 \
-    "Measures allocators, page touches, VirtualAlloc and file scans; reports "                     \
-    "medians, ratios "                                                                             \
-    "and whether the course's targets were met."
+    "Measures allocators, page touches, VirtualAlloc and file scans; reports medians, "            \
+    "ratios, its own noise floor, and each target's verdict against it."
 
 /* Rounds, the first of them a warm-up that is not recorded. Odd counts give a
  * true median. */
