@@ -775,7 +775,9 @@ static void show_views(wm_lesson_t *lesson, void *context)
 
     error = make_temp_file(path, size, &file);
     if (!wm_require(lesson, "A 4 MiB temp file (FILE_FLAG_DELETE_ON_CLOSE)", error)) {
-        (void)CloseHandle(file);
+        if (file != INVALID_HANDLE_VALUE) {
+            (void)CloseHandle(file); /* written in part: closing deletes it */
+        }
         return;
     }
     mapping = CreateFileMappingW(file, NULL,    /* default security */
