@@ -5,8 +5,10 @@
  *
  * Passes (exit 0) when bench exits 0, its stdout is one well-formed JSON value (RFC 8259:
  * objects, arrays, strings with escapes, numbers, true, false, null, nothing after it but
- * white space), every variant the benchmark promises is named in it, and every target has
- * a "met" verdict. It asserts no number: timings belong to the machine.
+ * white space), every variant the benchmark promises is named in it (with the three A/A
+ * copies that measure its noise floor), each of the three noise floors is reported, and
+ * every target or comparison has a "verdict". It asserts no number, and no verdict: timings
+ * belong to the machine.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -43,11 +45,15 @@ static const char *const expected_variants[] = {
     "\"variant\":\"sliding views\"",
     "\"variant\":\"ReadFile, 64 KiB buffer\"",
     "\"variant\":\"ReadFile, 1 MiB buffer\"",
+    "\"variant\":\"raw bump pointer (A/A copy)\"",
+    "\"variant\":\"HeapAlloc + HeapFree (A/A copy)\"",
+    "\"variant\":\"ReadFile, 1 MiB buffer (A/A copy)\"",
 };
 #define EXPECTED_COUNT (sizeof expected_variants / sizeof expected_variants[0])
 
-/* bench has four targets, each with a verdict. */
+/* bench has two targets and two comparisons, each with a verdict, and three A/A pairs. */
 #define TARGETS 4
+#define NOISE_PAIRS 3
 
 /* A cursor over the text. */
 typedef struct parser_s
@@ -274,7 +280,11 @@ int wmain(int argc, wchar_t **argv)
             result = 1;
         }
     }
-    verdicts = count_of(output.data, "\"met\":true") + count_of(output.data, "\"met\":false");
+    if (count_of(output.data, "\"floor\":") != NOISE_PAIRS) {
+        fprintf(stderr, "check_bench_json: expected %u noise floors\n", NOISE_PAIRS);
+        result = 1;
+    }
+    verdicts = count_of(output.data, "\"verdict\":\"");
     if (verdicts != TARGETS) {
         fprintf(stderr, "check_bench_json: %u target verdicts, expected %u\n", verdicts, TARGETS);
         result = 1;
