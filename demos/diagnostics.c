@@ -181,12 +181,31 @@ static void value_error(wm_lesson_t *lesson, const char *name, DWORD error)
     wm_value_text(lesson, name, text);
 }
 
-/* Asks QueryWorkingSetEx about one page: *page gets its attributes. */
-static BOOL query_page(const void *address, PSAPI_WORKING_SET_EX_INFORMATION *page)
+/* One page as QueryWorkingSetEx describes it (PSAPI_WORKING_SET_EX_BLOCK's bit fields, read
+ * out once). */
+typedef struct page_view_s
 {
-    memset(page, 0, sizeof *page);
-    page->VirtualAddress = (PVOID)address; /* in: the page; out: VirtualAttributes */
-    return QueryWorkingSetEx(GetCurrentProcess(), page, sizeof *page);
+    int valid;        /* 1: resident in the working set; the fields below mean something */
+    DWORD protection; /* its PAGE_* protection */
+    int shared;       /* 1: the page can be shared (an image or section page) */
+} page_view_t;
+
+/* Asks QueryWorkingSetEx about one page: *view gets its attributes. */
+static BOOL query_page(const void *address, page_view_t *view)
+{
+    PSAPI_WORKING_SET_EX_INFORMATION page;
+    BOOL ok = FALSE;
+
+    memset(&page, 0, sizeof page);
+    memset(view, 0, sizeof *view);
+    page.VirtualAddress = (PVOID)address; /* in: the page; out: VirtualAttributes */
+    ok = QueryWorkingSetEx(GetCurrentProcess(), &page, sizeof page);
+    if (ok) {
+        view->valid = (int)page.VirtualAttributes.Valid;
+        view->protection = (DWORD)page.VirtualAttributes.Win32Protection;
+        view->shared = (int)page.VirtualAttributes.Shared;
+    }
+    return ok;
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -196,7 +215,7 @@ static BOOL query_page(const void *address, PSAPI_WORKING_SET_EX_INFORMATION *pa
 static void show_commit(wm_lesson_t *lesson, void *context)
 {
     lesson_state_t *state = (lesson_state_t *)context;
-    PSAPI_WORKING_SET_EX_INFORMATION first_page;
+    page_view_t first_page;
     int64_t private_growth = 0;
     int64_t system_change = 0;
     DWORD error = ERROR_SUCCESS;
@@ -233,7 +252,7 @@ static void show_commit(wm_lesson_t *lesson, void *context)
                     (int64_t)state->committed.performance.PageSize;
     wm_value_signed(lesson, "system commit charge change (all processes)", system_change, "bytes");
     wm_value_count(lesson, "first page Valid (resident) before any touch",
-                   (uint64_t)first_page.VirtualAttributes.Valid, NULL);
+                   (uint64_t)first_page.valid, NULL);
     private_growth = (int64_t)state->committed.process.PrivateUsage -
                      (int64_t)state->before.process.PrivateUsage;
     /* PrivateUsage is this process's commit charge ("PROCESS_MEMORY_COUNTERS_EX" on
@@ -247,7 +266,7 @@ static void show_commit(wm_lesson_t *lesson, void *context)
                           &PRIVATE_USAGE_UNFILLED);
     wm_claim(lesson, "diag.commit-not-resident",
              "A committed page that nothing touched is not in the working set (not Valid).",
-             first_page.VirtualAttributes.Valid == 0);
+             first_page.valid == 0);
     wm_claim(lesson, "diag.perf-page-size",
              "GetPerformanceInfo reports a commit limit and counts in pages of the system's "
              "page size.",
@@ -262,7 +281,7 @@ static void show_commit(wm_lesson_t *lesson, void *context)
 static void show_touch(wm_lesson_t *lesson, void *context)
 {
     lesson_state_t *state = (lesson_state_t *)context;
-    PSAPI_WORKING_SET_EX_INFORMATION first_page;
+    page_view_t first_page;
     SIZE_T page_size = state->system.dwPageSize;
     SIZE_T pages = COUNTED_BYTES / page_size;
     SIZE_T offset = 0;
@@ -290,8 +309,8 @@ static void show_touch(wm_lesson_t *lesson, void *context)
     faults = state->touched.process.PageFaultCount - state->committed.process.PageFaultCount;
     wm_value_bytes(lesson, "working set growth", growth);
     wm_value_count(lesson, "page faults during the touch", faults, NULL);
-    wm_value_hex(lesson, "first page Win32Protection", first_page.VirtualAttributes.Win32Protection,
-                 wm_protect_name((DWORD)first_page.VirtualAttributes.Win32Protection));
+    wm_value_hex(lesson, "first page Win32Protection", first_page.protection,
+                 wm_protect_name(first_page.protection));
     wm_claim(lesson, "diag.touch-grows-working-set",
              "Touching the committed pages grows the working set by about the bytes touched.",
              growth >= (SIZE_T)COUNTED_BYTES / 100u * RESIDENT_SHARE_PERCENT);
@@ -304,9 +323,7 @@ static void show_touch(wm_lesson_t *lesson, void *context)
         &PAGE_FAULTS_UNCOUNTED);
     wm_claim(lesson, "diag.touched-page-valid",
              "A touched page is Valid in the working set, PAGE_READWRITE, not shared.",
-             first_page.VirtualAttributes.Valid &&
-                 first_page.VirtualAttributes.Win32Protection == PAGE_READWRITE &&
-                 !first_page.VirtualAttributes.Shared);
+             first_page.valid && first_page.protection == PAGE_READWRITE && !first_page.shared);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -316,7 +333,7 @@ static void show_touch(wm_lesson_t *lesson, void *context)
 static void show_trim(wm_lesson_t *lesson, void *context)
 {
     lesson_state_t *state = (lesson_state_t *)context;
-    PSAPI_WORKING_SET_EX_INFORMATION first_page;
+    page_view_t first_page;
     PSAPI_WORKING_SET_INFORMATION too_small;
     DWORD room = (DWORD)offsetof(PSAPI_WORKING_SET_INFORMATION, WorkingSetInfo) +
                  TOO_SMALL_ENTRIES * (DWORD)sizeof(PSAPI_WORKING_SET_BLOCK);
@@ -334,12 +351,11 @@ static void show_trim(wm_lesson_t *lesson, void *context)
     if (!wm_require_win32(lesson, "QueryWorkingSetEx (the block's first page)", ok)) {
         return;
     }
-    wm_value_count(lesson, "first page Valid after EmptyWorkingSet",
-                   (uint64_t)first_page.VirtualAttributes.Valid, NULL);
+    wm_value_count(lesson, "first page Valid after EmptyWorkingSet", (uint64_t)first_page.valid,
+                   NULL);
     wm_claim_or_deviation(lesson, "diag.empty-trims",
                           "EmptyWorkingSet trims the touched page: it is no longer Valid.",
-                          first_page.VirtualAttributes.Valid == 0,
-                          first_page.VirtualAttributes.Valid != 0, &EMPTY_WORKING_SET_NOOP);
+                          first_page.valid == 0, first_page.valid != 0, &EMPTY_WORKING_SET_NOOP);
 
     /* QueryWorkingSet lists every resident page; with too little room it fails and says how
      * many entries there are ("QueryWorkingSet" on Microsoft Learn). */
