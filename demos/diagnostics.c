@@ -171,6 +171,19 @@ static void value_counters(wm_lesson_t *lesson, const char *when, const counters
     wm_value_count(lesson, name, counters->process.PageFaultCount, NULL);
 }
 
+/* The change of the system's commit charge between two readings, as a value. The total
+ * moves with every process on the machine (and under Wine it is the host's memory in use,
+ * not a commit figure): something to look at, not a claim about this process. */
+static void value_system_commit(wm_lesson_t *lesson, const counters_t *first,
+                                const counters_t *second)
+{
+    int64_t change =
+        ((int64_t)second->performance.CommitTotal - (int64_t)first->performance.CommitTotal) *
+        (int64_t)second->performance.PageSize;
+
+    wm_value_signed(lesson, "system commit charge change (all processes)", change, "bytes");
+}
+
 /* An error code as a value: "8 Not enough memory." (the text differs between Windows and
  * Wine; claims compare codes only). */
 static void value_error(wm_lesson_t *lesson, const char *name, DWORD error)
@@ -217,11 +230,9 @@ static void show_commit(wm_lesson_t *lesson, void *context)
     lesson_state_t *state = (lesson_state_t *)context;
     page_view_t first_page;
     int64_t private_growth = 0;
-    int64_t system_change = 0;
     DWORD error = ERROR_SUCCESS;
     BOOL ok = FALSE;
 
-    GetSystemInfo(&state->system); /* cannot fail: the page size */
     error = read_counters(&state->before);
     if (!wm_require(lesson, "GetProcessMemoryInfo and GetPerformanceInfo (before)", error)) {
         return;
@@ -245,12 +256,7 @@ static void show_commit(wm_lesson_t *lesson, void *context)
     }
     value_counters(lesson, "before", &state->before);
     value_counters(lesson, "committed", &state->committed);
-    /* The system's total moves with every process on the machine (and under Wine it is the
-     * host's memory in use): a value to look at, not a claim about this commit. */
-    system_change = ((int64_t)state->committed.performance.CommitTotal -
-                     (int64_t)state->before.performance.CommitTotal) *
-                    (int64_t)state->committed.performance.PageSize;
-    wm_value_signed(lesson, "system commit charge change (all processes)", system_change, "bytes");
+    value_system_commit(lesson, &state->before, &state->committed);
     wm_value_count(lesson, "first page Valid (resident) before any touch",
                    (uint64_t)first_page.valid, NULL);
     private_growth = (int64_t)state->committed.process.PrivateUsage -
@@ -930,6 +936,14 @@ static void show_tool_guide(wm_lesson_t *lesson, void *context)
 /* The lesson as a table: its steps and its child mode.                                 */
 /* ------------------------------------------------------------------------------------ */
 
+/* Before the first step: the page size, which step 2 steps by. */
+static void read_the_system(void *context)
+{
+    lesson_state_t *state = (lesson_state_t *)context;
+
+    GetSystemInfo(&state->system); /* cannot fail */
+}
+
 static const wm_lesson_step_t steps[] = {
     {"Counters: commit",
      "GetProcessMemoryInfo gives the numbers Task Manager and Performance Monitor show for a "
@@ -994,7 +1008,7 @@ static const wm_lesson_spec_t lesson = {
     children,
     sizeof children / sizeof children[0],
     sizeof(lesson_state_t),
-    NULL, /* the state starts zeroed */
+    read_the_system, /* the state starts zeroed, then the page size */
     NULL,
     NULL, /* nothing this lesson needs can be missing */
 };
