@@ -1,7 +1,10 @@
 # check-svg.cmake - checks that a picture written by memory-map --svg is a well-formed SVG
 # document, then removes it (the test created it; nothing else may be left behind).
 #
-#   cmake -DSVG=<file> [-DXMLLINT=<xmllint>] -P check-svg.cmake
+#   cmake -DSVG=<file> [-DXMLLINT=<xmllint>] [-DLEGEND=<entry;entry>] -P check-svg.cmake
+#
+# LEGEND lists the legend's entries to look for: by default the map's types; the page view
+# of --region passes its own.
 #
 # With xmllint (libxml2) available the check is a full XML parse; without it, the structure
 # the tool writes is checked: the XML declaration, one <svg> root, balanced <rect> elements,
@@ -27,8 +30,11 @@ endif()
 if(text MATCHES "&[^alqg]")
     message(FATAL_ERROR "an unescaped '&' in the picture")
 endif()
-foreach(type "Image" "Heap" "Stack" "Private Data" "Unusable" "Free")
-    if(NOT text MATCHES ">${type}: ")
+if(NOT DEFINED LEGEND)
+    set(LEGEND "Image: ;Heap: ;Stack: ;Private Data: ;Unusable: ;Free: ")
+endif()
+foreach(type IN LISTS LEGEND)
+    if(NOT text MATCHES ">${type}")
         message(FATAL_ERROR "the legend lacks ${type}")
     endif()
 endforeach()

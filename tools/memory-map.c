@@ -12,6 +12,11 @@
  *   memory-map --json               one JSON object: totals and every region
  *   memory-map --json --output F    the same, written to the new file F (never overwritten)
  *   memory-map --svg F              a picture of the address space in the new file F
+ *   memory-map --region 0x12340000  the allocation holding that address (or, without --pid,
+ *                                   a module's name: --region kernel32.dll), page by page: state,
+ *                                   protection, in the working set or not (as VMMap's
+ *                                   detail view); with --json one object, with --svg F a
+ *                                   picture of its pages
  *   memory-map --diff A.json B.json what appeared, disappeared or changed between two saved
  *                                   maps
  *   memory-map --pause              wait for Enter before mapping (with --pid: time to bring
@@ -23,6 +28,7 @@
  * `diagnostics`; how to read its output is in docs/memory-map.md.
  *
  * Run:  memory-map [--detail] [--pid N] [--json] [--output FILE] [--svg FILE]
+ *       memory-map --region ADDRESS [--pid N] [--json] [--svg FILE]
  *       memory-map --diff A.json B.json [--json]
  * Docs: docs/memory-map.md
  *
@@ -63,6 +69,12 @@
 #define SVG_MARGIN 10u
 #define SVG_LEGEND_ROW 22u
 
+/* --region: the most pages it reads (1 GiB of 4 KiB pages), and its picture: squares of
+ * this many pixels, this many to a row. */
+#define REGION_PAGES_MAX 262144u
+#define REGION_SVG_COLUMNS 64u
+#define REGION_SVG_CELL 12u
+
 /* Sizes the picture's scale line gives as examples. */
 #define SCALE_64K ((SIZE_T)64 * 1024)
 #define SCALE_1M ((SIZE_T)1024 * 1024)
@@ -76,6 +88,7 @@ typedef struct tool_config_s
     int pid_given;         /* --pid was given (0 is a PID too, if a bad one) */
     const wchar_t *output; /* --output FILE, or NULL */
     const wchar_t *svg;    /* --svg FILE, or NULL */
+    const wchar_t *region; /* --region ADDRESS, or NULL */
     const wchar_t *diff_a; /* --diff A B, or NULL */
     const wchar_t *diff_b;
     wm_options_t options; /* --json, --color, --pause */
@@ -453,6 +466,245 @@ static void write_svg(const wm_map_t *map, DWORD pid, SIZE_T page_size, wm_write
          (unsigned)SVG_UNIT, box_width(SCALE_64K, page_size), box_width(SCALE_1M, page_size),
          box_width(SCALE_1G, page_size));
     emit(write, context, "</svg>\n");
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* --region: one allocation, page by page.                                              */
+/* ------------------------------------------------------------------------------------ */
+
+/* One page of the region as --region shows it. */
+typedef struct page_row_s
+{
+    uintptr_t address; /* the page's first byte */
+    DWORD state;       /* MEM_COMMIT or MEM_RESERVE */
+    DWORD protection;  /* PAGE_* for a committed page; 0 for a reserved one */
+    int resident;      /* 1: in the working set (QueryWorkingSetEx's Valid) */
+} page_row_t;
+
+/* The pages of the allocation that holds an address. */
+typedef struct region_pages_s
+{
+    uintptr_t base;   /* the allocation's base (AllocationBase) */
+    DWORD type;       /* MEM_IMAGE, MEM_MAPPED or MEM_PRIVATE */
+    page_row_t *rows; /* count pages, malloc'd; free with free() */
+    SIZE_T count;
+    int truncated; /* 1: the allocation has more than REGION_PAGES_MAX pages */
+} region_pages_t;
+
+/* Appends the pages of one VirtualQueryEx region to pages (up to REGION_PAGES_MAX). */
+static void add_region_pages(region_pages_t *pages, const MEMORY_BASIC_INFORMATION *region,
+                             SIZE_T page_size)
+{
+    SIZE_T offset = 0;
+    page_row_t *row = NULL;
+
+    for (offset = 0; offset < region->RegionSize; offset += page_size) {
+        if (pages->count == REGION_PAGES_MAX) {
+            pages->truncated = 1;
+            return;
+        }
+        row = &pages->rows[pages->count];
+        row->address = (uintptr_t)region->BaseAddress + offset;
+        row->state = region->State;
+        row->protection = region->State == MEM_COMMIT ? region->Protect : 0;
+        pages->count++;
+    }
+}
+
+/*
+ * Reads the allocation holding address in process page by page: VirtualQueryEx for each
+ * region of the allocation (same AllocationBase), then QueryWorkingSetEx for every page
+ * ("QueryWorkingSetEx" on Microsoft Learn: Valid says the page is in the working set).
+ * ERROR_INVALID_ADDRESS when the address is free. Free pages->rows with free().
+ */
+static DWORD take_region_pages(HANDLE process, uintptr_t address, SIZE_T page_size,
+                               region_pages_t *pages)
+{
+    MEMORY_BASIC_INFORMATION region;
+    wm_ws_page_t *ws = NULL;
+    uintptr_t at = 0;
+    SIZE_T written = 0;
+    SIZE_T index = 0;
+    DWORD error = ERROR_SUCCESS;
+
+    memset(pages, 0, sizeof *pages);
+    written = VirtualQueryEx(process, (LPCVOID)address, &region, sizeof region);
+    if (written == 0) {
+        return GetLastError();
+    }
+    if (region.State == MEM_FREE) {
+        return ERROR_INVALID_ADDRESS; /* no allocation holds it */
+    }
+    pages->base = (uintptr_t)region.AllocationBase;
+    pages->type = region.Type;
+    pages->rows = (page_row_t *)calloc(REGION_PAGES_MAX, sizeof *pages->rows);
+    ws = (wm_ws_page_t *)calloc(REGION_PAGES_MAX, sizeof *ws);
+    if (pages->rows == NULL || ws == NULL) {
+        free(ws);
+        return ERROR_NOT_ENOUGH_MEMORY;
+    }
+    at = pages->base;
+    for (;;) {
+        written = VirtualQueryEx(process, (LPCVOID)at, &region, sizeof region);
+        if (written == 0 || region.State == MEM_FREE ||
+            (uintptr_t)region.AllocationBase != pages->base) {
+            break; /* past the allocation's end */
+        }
+        add_region_pages(pages, &region, page_size);
+        if (pages->truncated) {
+            break;
+        }
+        at = (uintptr_t)region.BaseAddress + region.RegionSize;
+    }
+    error = wm_working_set_pages(process, (const void *)pages->base, pages->count, ws);
+    for (index = 0; error == ERROR_SUCCESS && index < pages->count; index++) {
+        pages->rows[index].resident = ws[index].valid;
+    }
+    free(ws);
+    return error;
+}
+
+/* 1 when two pages look the same in the table: state, protection, residency. */
+static int same_kind(const page_row_t *first, const page_row_t *second)
+{
+    return first->state == second->state && first->protection == second->protection &&
+           first->resident == second->resident;
+}
+
+/* The table: runs of pages that look the same, one line each. */
+static void print_region_pages(const region_pages_t *pages, DWORD pid, SIZE_T page_size)
+{
+    SIZE_T start = 0;
+    SIZE_T end = 0;
+
+    printf("Allocation at 0x%016llx in process %lu: %zu pages of %zu bytes, %s%s\n\n",
+           (unsigned long long)pages->base, (unsigned long)pid, pages->count, page_size,
+           wm_type_name(pages->type), pages->truncated ? " (the first pages only)" : "");
+    printf("%-18s   %-18s %7s  %-11s %-26s %s\n", "First page", "Last page", "Pages", "State",
+           "Protection", "In working set");
+    while (start < pages->count) {
+        end = start;
+        while (end + 1 < pages->count && same_kind(&pages->rows[start], &pages->rows[end + 1])) {
+            end++;
+        }
+        printf("0x%016llx - 0x%016llx %7zu  %-11s %-26s %s\n",
+               (unsigned long long)pages->rows[start].address,
+               (unsigned long long)pages->rows[end].address, end - start + 1,
+               wm_state_name(pages->rows[start].state),
+               pages->rows[start].state == MEM_COMMIT
+                   ? wm_protect_name(pages->rows[start].protection)
+                   : "-",
+               pages->rows[start].resident ? "yes" : "no");
+        start = end + 1;
+    }
+}
+
+/* The same, page by page, as one JSON object. */
+static void write_region_json(const region_pages_t *pages, DWORD pid, SIZE_T page_size)
+{
+    wm_json_t json;
+    SIZE_T index = 0;
+
+    wm_json_init(&json, write_stdout, NULL);
+    wm_json_object_begin(&json);
+    wm_json_key(&json, "tool");
+    wm_json_string(&json, TOOL_NAME);
+    wm_json_key(&json, "pid");
+    wm_json_unsigned(&json, pid);
+    wm_json_key(&json, "allocation_base");
+    wm_json_unsigned(&json, pages->base);
+    wm_json_key(&json, "type");
+    wm_json_string(&json, wm_type_name(pages->type));
+    wm_json_key(&json, "page_size");
+    wm_json_unsigned(&json, page_size);
+    wm_json_key(&json, "truncated");
+    wm_json_boolean(&json, pages->truncated);
+    wm_json_key(&json, "pages");
+    wm_json_array_begin(&json);
+    for (index = 0; index < pages->count; index++) {
+        wm_json_object_begin(&json);
+        wm_json_key(&json, "address");
+        wm_json_unsigned(&json, pages->rows[index].address);
+        wm_json_key(&json, "state");
+        wm_json_string(&json, wm_state_name(pages->rows[index].state));
+        wm_json_key(&json, "protect");
+        wm_json_unsigned(&json, pages->rows[index].protection);
+        wm_json_key(&json, "resident");
+        wm_json_boolean(&json, pages->rows[index].resident);
+        wm_json_object_end(&json);
+    }
+    wm_json_array_end(&json);
+    wm_json_object_end(&json);
+    printf("\n");
+}
+
+/* A page's colour in the picture: reserved grey; committed green, dark when resident;
+ * a guard or no-access page orange. */
+static const char *page_color(const page_row_t *row)
+{
+    if (row->state != MEM_COMMIT) {
+        return "#d0d0d0";
+    }
+    if ((row->protection & (PAGE_GUARD | PAGE_NOACCESS)) != 0) {
+        return "#f0a030";
+    }
+    return row->resident ? "#2e8b57" : "#a8dcb8";
+}
+
+/* The picture's second view: the allocation page by page, REGION_SVG_COLUMNS to a row. */
+static void write_region_svg(const region_pages_t *pages, DWORD pid, wm_write_fn write,
+                             void *context)
+{
+    SIZE_T index = 0;
+    unsigned rows = (unsigned)((pages->count + REGION_SVG_COLUMNS - 1) / REGION_SVG_COLUMNS);
+    unsigned width = SVG_MARGIN * 2 + REGION_SVG_COLUMNS * REGION_SVG_CELL;
+    unsigned height = SVG_MARGIN * 4 + 20 + rows * REGION_SVG_CELL + 4 * SVG_LEGEND_ROW;
+    unsigned x = 0;
+    unsigned y = 0;
+
+    emit(write, context, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    emit(write, context,
+         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" height=\"%u\" "
+         "font-family=\"sans-serif\" font-size=\"13\">\n",
+         width, height);
+    emit(write, context,
+         "<text x=\"%u\" y=\"%u\">Allocation at 0x%016llx in process %lu, page by page, %u "
+         "to a row: hover for details</text>\n",
+         (unsigned)SVG_MARGIN, (unsigned)SVG_MARGIN + 12, (unsigned long long)pages->base,
+         (unsigned long)pid, (unsigned)REGION_SVG_COLUMNS);
+    for (index = 0; index < pages->count; index++) {
+        x = SVG_MARGIN + (unsigned)(index % REGION_SVG_COLUMNS) * REGION_SVG_CELL;
+        y = SVG_MARGIN * 2 + 20 + (unsigned)(index / REGION_SVG_COLUMNS) * REGION_SVG_CELL;
+        emit(write, context,
+             "<rect x=\"%u\" y=\"%u\" width=\"%u\" height=\"%u\" fill=\"%s\" stroke=\"#fff\" "
+             "stroke-width=\"1\"><title>0x%016llx %s %s %s</title></rect>\n",
+             x, y, (unsigned)REGION_SVG_CELL, (unsigned)REGION_SVG_CELL,
+             page_color(&pages->rows[index]), (unsigned long long)pages->rows[index].address,
+             wm_state_name(pages->rows[index].state),
+             pages->rows[index].state == MEM_COMMIT ? wm_protect_name(pages->rows[index].protection)
+                                                    : "-",
+             pages->rows[index].resident ? "in the working set" : "not in the working set");
+    }
+    y = SVG_MARGIN * 3 + 20 + rows * REGION_SVG_CELL;
+    emit(write, context,
+         "<rect x=\"%u\" y=\"%u\" width=\"16\" height=\"16\" fill=\"#2e8b57\"/><text x=\"%u\" "
+         "y=\"%u\">committed, in the working set</text>\n",
+         (unsigned)SVG_MARGIN, y, (unsigned)SVG_MARGIN + 24, y + 13);
+    y += SVG_LEGEND_ROW;
+    emit(write, context,
+         "<rect x=\"%u\" y=\"%u\" width=\"16\" height=\"16\" fill=\"#a8dcb8\"/><text x=\"%u\" "
+         "y=\"%u\">committed, not in the working set</text>\n",
+         (unsigned)SVG_MARGIN, y, (unsigned)SVG_MARGIN + 24, y + 13);
+    y += SVG_LEGEND_ROW;
+    emit(write, context,
+         "<rect x=\"%u\" y=\"%u\" width=\"16\" height=\"16\" fill=\"#f0a030\"/><text x=\"%u\" "
+         "y=\"%u\">committed, guard or no access</text>\n",
+         (unsigned)SVG_MARGIN, y, (unsigned)SVG_MARGIN + 24, y + 13);
+    y += SVG_LEGEND_ROW;
+    emit(write, context,
+         "<rect x=\"%u\" y=\"%u\" width=\"16\" height=\"16\" fill=\"#d0d0d0\"/><text x=\"%u\" "
+         "y=\"%u\">reserved</text>\n</svg>\n",
+         (unsigned)SVG_MARGIN, y, (unsigned)SVG_MARGIN + 24, y + 13);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -903,6 +1155,65 @@ static int split_diff(int argc, wchar_t **argv, tool_config_t *config, wchar_t *
     return 0;
 }
 
+/* --region ADDRESS: the allocation holding ADDRESS, page by page, as a table, JSON (--json)
+ * or a picture (--svg FILE). Returns the exit code. */
+static int run_region(const tool_config_t *config, HANDLE process, DWORD pid, SIZE_T page_size)
+{
+    region_pages_t pages;
+    out_file_t file;
+    wchar_t *end = NULL;
+    HMODULE module = NULL;
+    uintptr_t address = 0;
+    int parsed = 0;
+    DWORD error = ERROR_SUCCESS;
+    char text[256];
+    int exit_code = WM_EXIT_OK;
+
+    address = (uintptr_t)wcstoull(config->region, &end, 0); /* 0x... or decimal */
+    parsed = end != config->region && *end == L'\0';
+    if (!parsed && !config->pid_given) {
+        module = GetModuleHandleW(config->region); /* a module of this process, by name */
+        address = (uintptr_t)module;               /* its handle is its base address */
+        parsed = module != NULL;
+    }
+    if (!parsed) {
+        return usage_error("--region '%ls': not an address (0x1234abcd or decimal) nor a "
+                           "module of this process",
+                           config->region);
+    }
+    error = take_region_pages(process, address, page_size, &pages);
+    if (error != ERROR_SUCCESS) {
+        (void)wm_error_text(error, text, sizeof text);
+        free(pages.rows);
+        return usage_error("--region '%ls': no allocation read there: %s", config->region, text);
+    }
+    if (config->svg != NULL) {
+        file.handle = INVALID_HANDLE_VALUE;
+        error = create_new_file(config->svg, &file);
+        if (error != ERROR_SUCCESS) {
+            (void)wm_error_text(error, text, sizeof text);
+            free(pages.rows);
+            return usage_error("--svg '%ls': %s", config->svg, text);
+        }
+        write_region_svg(&pages, pid, write_file, &file);
+        error = close_new_file(config->svg, &file);
+        if (error != ERROR_SUCCESS) {
+            fprintf(stderr, "%s: writing '%ls' failed: error %lu\n", TOOL_NAME, config->svg,
+                    (unsigned long)error);
+            exit_code = WM_EXIT_FAILED;
+        } else if (!config->options.json) {
+            printf("Wrote the picture to %ls\n", config->svg);
+        }
+    }
+    if (config->options.json) {
+        write_region_json(&pages, pid, page_size);
+    } else if (config->svg == NULL) {
+        print_region_pages(&pages, pid, page_size);
+    }
+    free(pages.rows);
+    return exit_code;
+}
+
 static int run_map(const tool_config_t *config)
 {
     wm_map_t map;
@@ -935,6 +1246,10 @@ static int run_map(const tool_config_t *config)
         }
     } else {
         process = GetCurrentProcess(); /* a pseudo-handle: nothing to close */
+    }
+    if (config->region != NULL) {
+        exit_code = run_region(config, process, pid, system.page_size);
+        goto cleanup;
     }
     error = wm_map_take(process, &map);
     if (error != ERROR_SUCCESS) {
@@ -1018,6 +1333,9 @@ int wmain(int argc, wchar_t **argv)
          "with --json: write the map to the new file FILE (an existing file is an error)"},
         {L"--svg", WM_OPTION_TEXT, &config.svg, "FILE",
          "draw the address space into the new file FILE (an existing file is an error)"},
+        {L"--region", WM_OPTION_TEXT, &config.region, "ADDRESS",
+         "the allocation holding ADDRESS (or, in this process, the module named so), page by "
+         "page: state, protection, in the working set"},
         {L"--diff", WM_OPTION_FLAG, &diff_listed, "A B",
          "compare two maps saved with --json --output (given as --diff A.json B.json)"},
     };
@@ -1036,8 +1354,10 @@ int wmain(int argc, wchar_t **argv)
         return handled;
     }
     if (config.diff_a != NULL) {
-        if (config.pid != no_pid || config.svg != NULL || config.output != NULL) {
-            return usage_error("--diff compares two files: it takes no --pid, --svg or --output");
+        if (config.pid != no_pid || config.svg != NULL || config.output != NULL ||
+            config.region != NULL) {
+            return usage_error(
+                "--diff compares two files: it takes no --pid, --svg, --output or --region");
         }
         return run_diff(&config);
     }
@@ -1047,6 +1367,9 @@ int wmain(int argc, wchar_t **argv)
                                (unsigned long long)config.pid);
         }
         config.pid_given = 1;
+    }
+    if (config.region != NULL && (config.output != NULL || config.detail)) {
+        return usage_error("--region shows one allocation: it takes no --output or --detail");
     }
     if (config.output != NULL && !config.options.json) {
         return usage_error("--output writes JSON: add --json");
