@@ -174,13 +174,11 @@ static void show_reserve(wm_lesson_t *lesson, void *context)
     wm_claim(lesson, "va.reserve-nothing-committed",
              "VirtualQuery finds the whole 1 GiB reserved and nothing committed.",
              usage.reserved == GIGABYTE && usage.committed == 0);
-    /* A running process always has some commit charge (its stack, its heap): 0 before and
-     * after (wm_process_counters zeroes the structure first) means the field was never
-     * written, which is the deviation itself. */
+    /* A counter the call never wrote shows nothing: that is the deviation, not a pass. */
     wm_claim_or_deviation(
         lesson, "va.reserve-no-commit-charge", "Reserving adds nothing to the commit charge.",
-        before.private_bytes > 0 && commit_growth < (int64_t)NOISE_BYTES,
-        before.private_bytes == 0 && after.private_bytes == 0, &PRIVATE_USAGE_UNFILLED);
+        before.private_written && after.private_written && commit_growth < (int64_t)NOISE_BYTES,
+        !before.private_written && !after.private_written, &PRIVATE_USAGE_UNFILLED);
 }
 
 /* ------------------------------------------------------------------------------------ */

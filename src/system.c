@@ -128,6 +128,9 @@ DWORD wm_process_counters(HANDLE process, wm_process_counters_t *counters)
     }
     memset(&raw, 0, sizeof raw);
     raw.cb = sizeof raw;
+    /* A value no real charge has: whether the call wrote PrivateUsage is then observable
+     * (Wine fills only the base PROCESS_MEMORY_COUNTERS). */
+    raw.PrivateUsage = (SIZE_T)-1;
     /* The _EX structure adds PrivateUsage; the function takes it through the base type. */
     ok = wm__os.GetProcessMemoryInfo(process, (PPROCESS_MEMORY_COUNTERS)&raw, sizeof raw);
     if (!ok) {
@@ -136,7 +139,8 @@ DWORD wm_process_counters(HANDLE process, wm_process_counters_t *counters)
     counters->page_faults = raw.PageFaultCount;
     counters->working_set = raw.WorkingSetSize;
     counters->peak_working_set = raw.PeakWorkingSetSize;
-    counters->private_bytes = raw.PrivateUsage;
+    counters->private_written = raw.PrivateUsage != (SIZE_T)-1;
+    counters->private_bytes = counters->private_written ? raw.PrivateUsage : 0;
     counters->pagefile_usage = raw.PagefileUsage;
     counters->peak_pagefile_usage = raw.PeakPagefileUsage;
     return ERROR_SUCCESS;

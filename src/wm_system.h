@@ -59,7 +59,8 @@ typedef struct wm_process_counters_s
     DWORD page_faults;          /* soft and hard page faults since the process started */
     SIZE_T working_set;         /* bytes of this process resident in RAM now */
     SIZE_T peak_working_set;    /* highest working_set so far */
-    SIZE_T private_bytes;       /* commit charge: private committed bytes */
+    SIZE_T private_bytes;       /* commit charge: private committed bytes (0 if not written) */
+    int private_written;        /* 1 when the call filled in PrivateUsage; Wine does not */
     SIZE_T pagefile_usage;      /* same as private_bytes on Windows 7 and later */
     SIZE_T peak_pagefile_usage; /* highest pagefile_usage so far */
 } wm_process_counters_t;
