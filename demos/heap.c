@@ -93,9 +93,8 @@ static const SIZE_T block_sizes[] = {1, 16, 100, 1000, 10000};
 
 /* Exit codes and exception codes: NTSTATUS values, written out because not every SDK's
  * winnt.h names STATUS_HEAP_CORRUPTION (ntstatus.h does). */
-#define CODE_NO_MEMORY 0xC0000017u        /* STATUS_NO_MEMORY */
-#define CODE_HEAP_CORRUPTION 0xC0000374u  /* STATUS_HEAP_CORRUPTION */
-#define CODE_ACCESS_VIOLATION 0xC0000005u /* STATUS_ACCESS_VIOLATION */
+#define CODE_NO_MEMORY 0xC0000017u       /* STATUS_NO_MEMORY */
+#define CODE_HEAP_CORRUPTION 0xC0000374u /* STATUS_HEAP_CORRUPTION */
 
 /* HeapQueryInformation(HeapCompatibilityInformation)'s answers. */
 #define FRONT_END_STANDARD 0u /* the back end alone: free lists and block headers */
@@ -250,6 +249,29 @@ static DWORD index_of(HANDLE const *heaps, DWORD count, HANDLE heap)
     return i;
 }
 
+/* A block from the default heap, and what VirtualQuery says about its memory. */
+static void show_a_default_heap_block(wm_lesson_t *lesson, HANDLE process_heap)
+{
+    MEMORY_BASIC_INFORMATION region;
+    void *block = NULL;
+    BOOL ok = FALSE;
+
+    block = HeapAlloc(process_heap, 0, /* no flags: the contents are whatever was there */
+                      100);
+    if (!wm_require_win32(lesson, "HeapAlloc(GetProcessHeap(), 0, 100)", block != NULL)) {
+        return;
+    }
+    region = region_at(block);
+    wm_value_address(lesson, "a 100-byte block from the default heap", (uintptr_t)block);
+    wm_value_text(lesson, "VirtualQuery says", wm_state_name(region.State));
+    wm_claim(lesson, "heap.block-committed",
+             "A heap block lies in committed, private, read-write memory.",
+             region.State == MEM_COMMIT && region.Type == MEM_PRIVATE &&
+                 (region.Protect & 0xFFu) == PAGE_READWRITE);
+    ok = HeapFree(process_heap, 0, block);
+    (void)wm_require_win32(lesson, "HeapFree", ok);
+}
+
 static void show_the_process_heaps(wm_lesson_t *lesson, void *context)
 {
     HANDLE heaps[64];
@@ -259,8 +281,6 @@ static void show_the_process_heaps(wm_lesson_t *lesson, void *context)
     DWORD total = 0;
     DWORD stored = 0;
     DWORD i = 0;
-    void *block = NULL;
-    MEMORY_BASIC_INFORMATION region;
     BOOL ok = FALSE;
     char name[64];
 
@@ -298,19 +318,7 @@ static void show_the_process_heaps(wm_lesson_t *lesson, void *context)
                  "address).",
                  ((uintptr_t)own_heap & 0xFFFFu) == 0);
     }
-    block = HeapAlloc(process_heap, 0, /* no flags: the contents are whatever was there */
-                      100);
-    if (wm_require_win32(lesson, "HeapAlloc(GetProcessHeap(), 0, 100)", block != NULL)) {
-        region = region_at(block);
-        wm_value_address(lesson, "a 100-byte block from the default heap", (uintptr_t)block);
-        wm_value_text(lesson, "VirtualQuery says", wm_state_name(region.State));
-        wm_claim(lesson, "heap.block-committed",
-                 "A heap block lies in committed, private, read-write memory.",
-                 region.State == MEM_COMMIT && region.Type == MEM_PRIVATE &&
-                     (region.Protect & 0xFFu) == PAGE_READWRITE);
-        ok = HeapFree(process_heap, 0, block);
-        (void)wm_require_win32(lesson, "HeapFree", ok);
-    }
+    show_a_default_heap_block(lesson, process_heap);
     ok = HeapDestroy(own_heap);
     (void)wm_require_win32(lesson, "HeapDestroy", ok);
 }
