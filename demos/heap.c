@@ -834,7 +834,7 @@ static int fill_a_heap(int per_call)
     no_memory_report_t report;
     HANDLE heap = NULL;
     void *handler = NULL;
-    void *block = (void *)&report;
+    void *block = NULL;
     DWORD create_options = per_call ? 0 : HEAP_GENERATE_EXCEPTIONS;
     DWORD alloc_flags = per_call ? HEAP_GENERATE_EXCEPTIONS : 0;
 
@@ -845,11 +845,15 @@ static int fill_a_heap(int per_call)
     if (handler == NULL || heap == NULL) {
         return WM_EXIT_FAILED;
     }
-    while (block != NULL && report.blocks < FILL_ATTEMPTS) {
+    /* Until HeapAlloc fails: it returns NULL, or the handler ends the process. */
+    while (report.blocks < FILL_ATTEMPTS) {
         block = HeapAlloc(heap, alloc_flags, FILL_BLOCK_SIZE);
-        report.blocks += block != NULL ? 1u : 0u;
+        if (block == NULL) {
+            report.returned_null = 1;
+            break;
+        }
+        report.blocks++;
     }
-    report.returned_null = block == NULL ? 1u : 0u;
     report.last_error = GetLastError();
     (void)HeapDestroy(heap);
     (void)RemoveVectoredExceptionHandler(handler);
@@ -975,6 +979,8 @@ static int fill_the_subsystems(wm_lesson_t *lesson, subsystems_t *subsystems)
 static void show_destroy_releases_everything(wm_lesson_t *lesson, void *context)
 {
     subsystems_t subsystems;
+    MEMORY_BASIC_INFORMATION region;
+    MEMORY_BASIC_INFORMATION large_region;
     HANDLE listed[64];
     DWORD total = 0;
     unsigned freed = 0;
@@ -998,9 +1004,12 @@ static void show_destroy_releases_everything(wm_lesson_t *lesson, void *context)
         return;
     }
     for (s = 0; s < SUBSYSTEMS; s++) {
-        freed += region_at(subsystems.heaps[s]).State == MEM_FREE ? 1u : 0u;
-        freed += region_at(subsystems.first_blocks[s]).State == MEM_FREE ? 1u : 0u;
+        region = region_at(subsystems.heaps[s]);
+        freed += region.State == MEM_FREE ? 1u : 0u;
+        region = region_at(subsystems.first_blocks[s]);
+        freed += region.State == MEM_FREE ? 1u : 0u;
     }
+    large_region = region_at(subsystems.large);
     total = GetProcessHeaps(64, listed);
     for (s = 0; s < SUBSYSTEMS && total <= 64; s++) {
         still_listed += index_of(listed, total, subsystems.heaps[s]) < total ? 1u : 0u;
@@ -1010,7 +1019,7 @@ static void show_destroy_releases_everything(wm_lesson_t *lesson, void *context)
              "Each heap's region and its blocks' addresses are MEM_FREE afterwards.",
              freed == 2 * SUBSYSTEMS);
     wm_claim(lesson, "heap.destroy-large", "The 4 MiB block's own region went with its heap.",
-             region_at(subsystems.large).State == MEM_FREE);
+             large_region.State == MEM_FREE);
     wm_claim(lesson, "heap.destroy-unlists", "GetProcessHeaps no longer lists the three heaps.",
              total != 0 && total <= 64 && still_listed == 0);
 }
