@@ -6,11 +6,13 @@
  * up to the heap's alignment. Every process has a default heap (GetProcessHeap); a program
  * may create private heaps (HeapCreate) and destroy each with one call (HeapDestroy).
  *
- * The wrappers follow the library's error model (wm_error.h). Three heap functions report
- * failure without setting the last error, so the wrappers give a fixed code instead:
+ * The wrappers follow the library's error model (wm_error.h). Three heap functions are
+ * documented as not setting the last error on failure (HeapAlloc and HeapSize on Microsoft
+ * Learn), so the wrappers give a fixed code instead of reading it:
  *   HeapAlloc, HeapReAlloc returning NULL  -> ERROR_NOT_ENOUGH_MEMORY
  *   HeapSize returning (SIZE_T)-1          -> ERROR_INVALID_BLOCK
- * (HeapAlloc and HeapSize on Microsoft Learn: "the function does not call SetLastError".)
+ * (Windows does set ERROR_NOT_ENOUGH_MEMORY on a failed HeapAlloc, as Wine's test_HeapCreate
+ * shows; a program should rely on neither, and test the pointer.)
  *
  * Flags each wrapper accepts (anything else is ERROR_INVALID_PARAMETER):
  *   HEAP_NO_SERIALIZE          no lock around this call: only for a heap one thread uses
