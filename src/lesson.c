@@ -263,15 +263,6 @@ int wm_require_win32(wm_lesson_t *lesson, const char *call, int succeeded)
     return wm_require(lesson, call, error);
 }
 
-wm_verdict_t wm_claim_success(wm_lesson_t *lesson, const char *call, DWORD error)
-{
-    if (error == ERROR_SUCCESS) {
-        return WM_VERDICT_PASS; /* set-up that worked: nothing to say */
-    }
-    record_call_failure(lesson, call, error);
-    return WM_VERDICT_FAIL;
-}
-
 /* ------------------------------------------------------------------------------------ */
 /* The runner.                                                                          */
 /* ------------------------------------------------------------------------------------ */

@@ -218,8 +218,8 @@ void wm_value_text(wm_lesson_t *lesson, const char *name, const char *text);
 
 /*
  * A claim about documented Windows behaviour: pass if held, else fail. id is the claim's
- * row in the lesson page's "Claims and evidence" table (NULL only in lessons not yet
- * given a table). Returns the verdict.
+ * row in the lesson page's "Claims and evidence" table (ctest's docs.evidence checks it is
+ * there). Returns the verdict.
  */
 wm_verdict_t wm_claim(wm_lesson_t *lesson, const char *id, const char *claim, int held);
 
@@ -245,8 +245,7 @@ int wm_require(wm_lesson_t *lesson, const char *call, DWORD error);
 int wm_require_win32(wm_lesson_t *lesson, const char *call, int succeeded);
 
 /* ------------------------------------------------------------------------------------ */
-/* The first edition's calls, kept while lessons move to the table and to observed      */
-/* deviations lesson by lesson (each lesson's issue removes its uses).                  */
+/* What wm_lesson_main does with the table; a test drives a lesson with them directly.   */
 /* ------------------------------------------------------------------------------------ */
 
 /* Starts a lesson by hand: reads the runtime, picks the output, writes the heading.
@@ -260,10 +259,6 @@ void wm_step(wm_lesson_t *lesson, const char *title, const char *narration);
 /* Ends the lesson: closes the last step, prints the summary, frees the step buffers.
  * Returns WM_EXIT_OK or WM_EXIT_FAILED. */
 int wm_lesson_end(wm_lesson_t *lesson);
-
-/* First edition: set-up that must succeed but does not end the step. Silent on success
- * (returns WM_VERDICT_PASS, counts nothing); on failure one FAIL line, counted. */
-wm_verdict_t wm_claim_success(wm_lesson_t *lesson, const char *call, DWORD error);
 
 /* ------------------------------------------------------------------------------------ */
 /* Children and summaries.                                                              */

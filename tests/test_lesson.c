@@ -73,22 +73,6 @@ static void test_lesson_exits_1_when_a_claim_fails(void **state)
     assert_non_null(strstr(output.data, "FAIL"));
 }
 
-static void test_lesson_success_claim_is_silent_and_uncounted_when_it_succeeds(void **state)
-{
-    (void)state;
-    begin(0);
-    wm_step(&lesson, "One", "The first step.");
-    assert_int_equal(wm_claim_success(&lesson, "VirtualAlloc", ERROR_SUCCESS), WM_VERDICT_PASS);
-    assert_null(strstr(output.data, "VirtualAlloc"));
-    assert_int_equal(wm_claim_success(&lesson, "VirtualFree", ERROR_INVALID_ADDRESS),
-                     WM_VERDICT_FAIL);
-    (void)wm_lesson_end(&lesson);
-    assert_non_null(strstr(output.data, "VirtualFree failed: 487"));
-    assert_int_equal(lesson.passed, 0);
-    assert_int_equal(lesson.failed, 1);
-    assert_false(lesson.stopped); /* the first edition's call does not end the step */
-}
-
 static void test_require_is_silent_on_success_and_stops_the_lesson_on_failure(void **state)
 {
     (void)state;
@@ -372,8 +356,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lesson_counts_verdicts_and_exits_0_without_failures,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_lesson_exits_1_when_a_claim_fails, setup, teardown),
-        cmocka_unit_test_setup_teardown(
-            test_lesson_success_claim_is_silent_and_uncounted_when_it_succeeds, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_require_is_silent_on_success_and_stops_the_lesson_on_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_require_win32_reads_the_last_error, setup, teardown),

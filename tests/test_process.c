@@ -61,12 +61,11 @@ static void test_process_run_ends_a_child_that_runs_past_its_limit(void **state)
 
     (void)state;
     memset(&output, 0, sizeof output);
-    /* The child prints a line and never ends: the run ends it and says so. */
+    /* The child prints a line and never ends: the run ends it and says so. (Whether its line
+     * arrived before the limit depends on how fast the process started: not asserted.) */
     assert_int_equal(wm_process_run_within(child_path, L"--hang", wm_text_buffer_write, &output,
                                            500 /* ms */, &exit_code),
                      ERROR_TIMEOUT);
-    assert_non_null(output.data);
-    assert_non_null(strstr(output.data, "hanging"));
     wm_text_buffer_free(&output);
     /* The same without a pipe: the wait for the child's end is bounded too. */
     assert_int_equal(wm_process_run_within(child_path, L"--hang", NULL, NULL, 500, &exit_code),
