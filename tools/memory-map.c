@@ -46,6 +46,7 @@
 #include "wm_args.h"
 #include "wm_console.h"
 #include "wm_json.h"
+#include "wm_json_read.h"
 #include "wm_lesson.h"
 
 #define TOOL_NAME "memory-map"
@@ -711,8 +712,8 @@ static void write_region_svg(const region_pages_t *pages, DWORD pid, wm_write_fn
 /* --diff: reading back a saved map.                                                    */
 /* ------------------------------------------------------------------------------------ */
 
-/* Reads a whole file into a NUL-terminated malloc'd buffer. */
-static DWORD read_whole_file(const wchar_t *path, char **text)
+/* Reads a whole file into a NUL-terminated malloc'd buffer; *length is its size. */
+static DWORD read_whole_file(const wchar_t *path, char **text, size_t *length)
 {
     HANDLE file = INVALID_HANDLE_VALUE;
     LARGE_INTEGER size;
@@ -722,6 +723,7 @@ static DWORD read_whole_file(const wchar_t *path, char **text)
     BOOL done = FALSE;
 
     *text = NULL;
+    *length = 0;
     file = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ, NULL, /* others may read too */
                        OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
     if (file == INVALID_HANDLE_VALUE) {
@@ -748,6 +750,7 @@ static DWORD read_whole_file(const wchar_t *path, char **text)
     }
     buffer[got] = '\0';
     *text = buffer;
+    *length = got;
     buffer = NULL;
 
 cleanup:
@@ -759,139 +762,50 @@ cleanup:
     return error;
 }
 
-/* A cursor over the JSON text of a saved map. The reader knows only the shape write_json
- * produces: flat objects of numbers and strings inside "regions". */
-typedef struct reader_s
+/* Reads an object's key and the ':' after it into key; a key too long for it is skipped
+ * and reads as "" (a key the caller does not know). */
+static DWORD read_key(wm_json_reader_t *reader, char *key, size_t capacity)
 {
-    const char *at; /* the next character */
-} reader_t;
+    DWORD error = wm_json_read_string(reader, key, capacity);
 
-static void skip_space(reader_t *reader)
-{
-    while (*reader->at == ' ' || *reader->at == '\n' || *reader->at == '\r' ||
-           *reader->at == '\t') {
-        reader->at++;
+    if (error == ERROR_INSUFFICIENT_BUFFER) {
+        error = wm_json_skip_value(reader);
     }
+    if (error != ERROR_SUCCESS) {
+        return error;
+    }
+    return wm_json_read_token(reader, ':');
 }
 
-/* Reads a JSON string into text (UTF-8; \u escapes above 0x7F become '?'). */
-static int read_string(reader_t *reader, char *text, size_t capacity)
-{
-    size_t length = 0;
-    char c = '\0';
-
-    skip_space(reader);
-    if (*reader->at != '"') {
-        return 0;
-    }
-    reader->at++;
-    while (*reader->at != '"') {
-        c = *reader->at;
-        if (c == '\0') {
-            return 0;
-        }
-        if (c == '\\') {
-            reader->at++;
-            c = *reader->at;
-            if (c == 'n') {
-                c = '\n';
-            } else if (c == 't') {
-                c = '\t';
-            } else if (c == 'u') {
-                unsigned value = 0;
-                int digit = 0;
-
-                for (digit = 0; digit < 4; digit++) {
-                    char hex = reader->at[1 + digit];
-
-                    value <<= 4;
-                    if (hex >= '0' && hex <= '9') {
-                        value |= (unsigned)(hex - '0');
-                    } else if (hex >= 'a' && hex <= 'f') {
-                        value |= (unsigned)(hex - 'a' + 10);
-                    } else if (hex >= 'A' && hex <= 'F') {
-                        value |= (unsigned)(hex - 'A' + 10);
-                    } else {
-                        return 0;
-                    }
-                }
-                reader->at += 4;
-                c = (char)(value < 0x80 ? value : '?');
-            } else if (c != '"' && c != '\\' && c != '/') {
-                return 0;
-            }
-        }
-        if (length + 1 < capacity) {
-            text[length] = c;
-            length++;
-        }
-        reader->at++;
-    }
-    reader->at++;
-    text[length] = '\0';
-    return 1;
-}
-
-static int read_number(reader_t *reader, uint64_t *value)
-{
-    uint64_t number = 0;
-    int digits = 0;
-
-    skip_space(reader);
-    while (*reader->at >= '0' && *reader->at <= '9') {
-        if (number > (UINT64_MAX - 9) / 10) {
-            return 0;
-        }
-        number = number * 10 + (uint64_t)(*reader->at - '0');
-        reader->at++;
-        digits++;
-    }
-    *value = number;
-    return digits > 0;
-}
-
-/* Reads one region object: {"base":N,...,"type":"...","name":"..."}. */
-static int read_region(reader_t *reader, wm_map_region_t *region)
+/* Reads one region object: {"base":N,...,"type":"...","name":"..."}; keys it does not
+ * know are skipped. */
+static DWORD read_region(wm_json_reader_t *reader, wm_map_region_t *region)
 {
     char key[32];
     char type[32];
     uint64_t number = 0;
-    int ok = 0;
+    int more = 1;
+    DWORD error = ERROR_SUCCESS;
 
     memset(region, 0, sizeof *region);
-    skip_space(reader);
-    if (*reader->at != '{') {
-        return 0;
-    }
-    reader->at++;
-    for (;;) {
-        ok = read_string(reader, key, sizeof key);
-        if (!ok) {
-            return 0;
+    error = wm_json_read_token(reader, '{');
+    while (error == ERROR_SUCCESS && more) {
+        error = read_key(reader, key, sizeof key);
+        if (error != ERROR_SUCCESS) {
+            break;
         }
-        skip_space(reader);
-        if (*reader->at != ':') {
-            return 0;
-        }
-        reader->at++;
         if (strcmp(key, "type") == 0) {
-            ok = read_string(reader, type, sizeof type);
-            if (!ok) {
-                return 0;
-            }
-            if (wm_map_type_parse(type, &region->type) != ERROR_SUCCESS) {
-                return 0;
+            error = wm_json_read_string(reader, type, sizeof type);
+            if (error == ERROR_SUCCESS && wm_map_type_parse(type, &region->type) != ERROR_SUCCESS) {
+                error = ERROR_INVALID_DATA;
             }
         } else if (strcmp(key, "name") == 0) {
-            ok = read_string(reader, region->name, sizeof region->name);
-            if (!ok) {
-                return 0;
-            }
-        } else {
-            ok = read_number(reader, &number);
-            if (!ok) {
-                return 0;
-            }
+            error = wm_json_read_string(reader, region->name, sizeof region->name);
+        } else if (strcmp(key, "base") == 0 || strcmp(key, "size") == 0 ||
+                   strcmp(key, "committed") == 0 || strcmp(key, "state") == 0 ||
+                   strcmp(key, "protect") == 0 || strcmp(key, "allocation_base") == 0 ||
+                   strcmp(key, "allocation_protect") == 0) {
+            error = wm_json_read_unsigned(reader, &number);
             if (strcmp(key, "base") == 0) {
                 region->base = (uintptr_t)number;
             } else if (strcmp(key, "size") == 0) {
@@ -904,91 +818,104 @@ static int read_region(reader_t *reader, wm_map_region_t *region)
                 region->protect = (DWORD)number;
             } else if (strcmp(key, "allocation_base") == 0) {
                 region->allocation_base = (uintptr_t)number;
-            } else if (strcmp(key, "allocation_protect") == 0) {
+            } else {
                 region->allocation_protect = (DWORD)number;
             }
+        } else {
+            error = wm_json_skip_value(reader);
         }
-        skip_space(reader);
-        if (*reader->at == '}') {
-            reader->at++;
-            return 1;
+        if (error == ERROR_SUCCESS) {
+            error = wm_json_read_more(reader, '}', &more);
         }
-        if (*reader->at != ',') {
-            return 0;
-        }
-        reader->at++;
     }
+    return error;
 }
 
-/* Rebuilds a map from a saved file's text. map->regions is malloc'd (free it). */
-static int parse_map(const char *text, wm_map_t *map)
+/* Reads the "regions" array into map->regions, grown as it goes (malloc'd: free it). */
+static DWORD read_regions(wm_json_reader_t *reader, wm_map_t *map)
 {
-    reader_t reader;
-    const char *found = NULL;
-    uint64_t storage = 0;
+    wm_map_region_t *grown = NULL;
     SIZE_T capacity = 0;
-    SIZE_T count = 0;
-    const char *scan = NULL;
-    wm_map_region_t *regions = NULL;
+    int more = 1;
     DWORD error = ERROR_SUCCESS;
-    int ok = 0;
+
+    error = wm_json_read_token(reader, '[');
+    if (error == ERROR_SUCCESS && wm_json_reader_peek(reader) == ']') {
+        return wm_json_read_token(reader, ']');
+    }
+    while (error == ERROR_SUCCESS && more) {
+        if (map->count == map->capacity) {
+            capacity = map->capacity == 0 ? 256 : map->capacity * 2;
+            if (capacity > (SIZE_T)-1 / sizeof *grown) {
+                return ERROR_NOT_ENOUGH_MEMORY;
+            }
+            grown = (wm_map_region_t *)realloc(map->regions, capacity * sizeof *grown);
+            if (grown == NULL) {
+                return ERROR_NOT_ENOUGH_MEMORY;
+            }
+            map->regions = grown;
+            map->capacity = capacity;
+        }
+        error = read_region(reader, &map->regions[map->count]);
+        if (error == ERROR_SUCCESS) {
+            map->count++;
+            error = wm_json_read_more(reader, ']', &more);
+        }
+    }
+    return error;
+}
+
+/* Rebuilds a map from a saved file's text: one object with "tool":"memory-map" and a
+ * "regions" array (its other keys are skipped). Returns ERROR_SUCCESS, or the error with
+ * reader->position where reading stopped. map->regions is malloc'd (free it); on failure
+ * the map is empty. */
+static DWORD parse_map(wm_json_reader_t *reader, wm_map_t *map)
+{
+    char key[32];
+    char tool[32];
+    uint64_t storage = 0;
+    int is_map = 0;
+    int has_regions = 0;
+    int more = 1;
+    DWORD error = ERROR_SUCCESS;
 
     memset(map, 0, sizeof *map);
-    found = strstr(text, "\"tool\":\"" TOOL_NAME "\"");
-    if (found == NULL) {
-        return 0;
-    }
-    found = strstr(text, "\"storage\":");
-    if (found != NULL) {
-        reader.at = found + strlen("\"storage\":");
-        ok = read_number(&reader, &storage);
-        if (!ok) {
-            return 0;
+    error = wm_json_read_token(reader, '{');
+    while (error == ERROR_SUCCESS && more) {
+        error = read_key(reader, key, sizeof key);
+        if (error != ERROR_SUCCESS) {
+            break;
+        }
+        if (strcmp(key, "tool") == 0) {
+            error = wm_json_read_string(reader, tool, sizeof tool);
+            is_map = error == ERROR_SUCCESS && strcmp(tool, TOOL_NAME) == 0;
+        } else if (strcmp(key, "storage") == 0) {
+            error = wm_json_read_unsigned(reader, &storage);
+        } else if (strcmp(key, "regions") == 0) {
+            error = read_regions(reader, map);
+            has_regions = 1;
+        } else {
+            error = wm_json_skip_value(reader);
+        }
+        if (error == ERROR_SUCCESS) {
+            error = wm_json_read_more(reader, '}', &more);
         }
     }
-    found = strstr(text, "\"regions\":[");
-    if (found == NULL) {
-        return 0;
+    if (error == ERROR_SUCCESS) {
+        error = wm_json_read_end(reader);
     }
-    /* Each region has exactly one "base" key: that bounds the array. */
-    for (scan = strstr(found, "\"base\":"); scan != NULL; scan = strstr(scan + 1, "\"base\":")) {
-        capacity++;
+    if (error == ERROR_SUCCESS && (!is_map || !has_regions)) {
+        error = ERROR_INVALID_DATA; /* JSON, but not a map */
     }
-    if (capacity > 0) {
-        regions = (wm_map_region_t *)calloc(capacity, sizeof *regions);
-        if (regions == NULL) {
-            return 0;
-        }
+    if (error == ERROR_SUCCESS) {
+        map->storage = (uintptr_t)storage;
+        error = wm_map_recount(map);
     }
-    reader.at = found + strlen("\"regions\":[");
-    skip_space(&reader);
-    while (*reader.at != ']') {
-        ok = count < capacity;
-        if (ok) {
-            ok = read_region(&reader, &regions[count]);
-        }
-        if (!ok) {
-            free(regions);
-            return 0;
-        }
-        count++;
-        skip_space(&reader);
-        if (*reader.at == ',') {
-            reader.at++;
-        }
-        skip_space(&reader);
-    }
-    map->regions = regions;
-    map->count = count;
-    map->capacity = capacity;
-    map->storage = (uintptr_t)storage;
-    error = wm_map_recount(map);
     if (error != ERROR_SUCCESS) {
-        free(regions);
+        free(map->regions);
         memset(map, 0, sizeof *map);
-        return 0;
     }
-    return 1;
+    return error;
 }
 
 /* What a diff prints: text lines, or JSON array items. */
@@ -1052,39 +979,45 @@ static int run_diff(const tool_config_t *config)
 {
     char *text_a = NULL;
     char *text_b = NULL;
+    size_t length_a = 0;
+    size_t length_b = 0;
+    wm_json_reader_t reader;
     wm_map_t before;
     wm_map_t after;
     wm_json_t json;
     diff_print_t print;
     SIZE_T changes = 0;
     DWORD error = ERROR_SUCCESS;
-    int parsed = 0;
     int exit_code = WM_EXIT_OK;
 
     memset(&before, 0, sizeof before);
     memset(&after, 0, sizeof after);
-    error = read_whole_file(config->diff_a, &text_a);
+    error = read_whole_file(config->diff_a, &text_a, &length_a);
     if (error != ERROR_SUCCESS) {
         exit_code = usage_error("--diff: cannot read '%ls': error %lu", config->diff_a,
                                 (unsigned long)error);
         goto cleanup;
     }
-    error = read_whole_file(config->diff_b, &text_b);
+    error = read_whole_file(config->diff_b, &text_b, &length_b);
     if (error != ERROR_SUCCESS) {
         exit_code = usage_error("--diff: cannot read '%ls': error %lu", config->diff_b,
                                 (unsigned long)error);
         goto cleanup;
     }
-    parsed = parse_map(text_a, &before);
-    if (!parsed) {
-        exit_code =
-            usage_error("--diff: '%ls' is not a map saved by memory-map --json", config->diff_a);
+    wm_json_reader_init(&reader, text_a, length_a);
+    error = parse_map(&reader, &before);
+    if (error != ERROR_SUCCESS) {
+        exit_code = usage_error("--diff: '%ls' is not a map saved by memory-map --json "
+                                "(error %lu at byte %zu)",
+                                config->diff_a, (unsigned long)error, reader.position);
         goto cleanup;
     }
-    parsed = parse_map(text_b, &after);
-    if (!parsed) {
-        exit_code =
-            usage_error("--diff: '%ls' is not a map saved by memory-map --json", config->diff_b);
+    wm_json_reader_init(&reader, text_b, length_b);
+    error = parse_map(&reader, &after);
+    if (error != ERROR_SUCCESS) {
+        exit_code = usage_error("--diff: '%ls' is not a map saved by memory-map --json "
+                                "(error %lu at byte %zu)",
+                                config->diff_b, (unsigned long)error, reader.position);
         goto cleanup;
     }
     memset(&print, 0, sizeof print);
