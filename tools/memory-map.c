@@ -48,6 +48,7 @@
 #include "wm_json.h"
 #include "wm_json_read.h"
 #include "wm_lesson.h"
+#include "wm_svg.h"
 
 #define TOOL_NAME "memory-map"
 #define TOOL_PURPOSE                                                                               \
@@ -141,25 +142,6 @@ static void write_file(void *context, const char *bytes, size_t length)
     } else if (written != length) {
         file->error = ERROR_WRITE_FAULT;
     }
-}
-
-/* printf into a file or stdout. */
-static void emit(wm_write_fn write, void *context, const char *format, ...)
-{
-    char text[1024];
-    va_list arguments;
-    int length = 0;
-
-    va_start(arguments, format);
-    length = vsnprintf(text, sizeof text, format, arguments);
-    va_end(arguments);
-    if (length < 0) {
-        return;
-    }
-    if ((size_t)length >= sizeof text) {
-        length = (int)sizeof text - 1;
-    }
-    write(context, text, (size_t)length);
 }
 
 /* One line on stderr naming the problem, and the usage exit code. */
@@ -342,43 +324,6 @@ static void write_json(const wm_map_t *map, DWORD pid, wm_write_fn write, void *
 /* The picture.                                                                         */
 /* ------------------------------------------------------------------------------------ */
 
-/* Writes text with the five XML special characters escaped. */
-static void write_xml_text(wm_write_fn write, void *context, const char *text)
-{
-    const char *run = text;
-
-    while (*text != '\0') {
-        const char *entity = NULL;
-
-        switch (*text) {
-        case '&':
-            entity = "&amp;";
-            break;
-        case '<':
-            entity = "&lt;";
-            break;
-        case '>':
-            entity = "&gt;";
-            break;
-        case '"':
-            entity = "&quot;";
-            break;
-        case '\'':
-            entity = "&apos;";
-            break;
-        default:
-            break;
-        }
-        if (entity != NULL) {
-            write(context, run, (size_t)(text - run));
-            write(context, entity, strlen(entity));
-            run = text + 1;
-        }
-        text++;
-    }
-    write(context, run, (size_t)(text - run));
-}
-
 /* A box's width: log2 of the size in pages, plus one, in units. */
 static unsigned box_width(SIZE_T size, SIZE_T page_size)
 {
@@ -395,6 +340,11 @@ static unsigned box_width(SIZE_T size, SIZE_T page_size)
 static void write_svg(const wm_map_t *map, DWORD pid, SIZE_T page_size, wm_write_fn write,
                       void *context)
 {
+    wm_svg_t svg;
+    wm_svg_style_t box = {NULL, NULL, NULL, NULL, "#333", "0.5"};
+    const wm_svg_style_t row_label = {"10", NULL, NULL, "#555", NULL, NULL};
+    wm_svg_style_t swatch = {NULL, NULL, NULL, NULL, "#333", NULL};
+    char text[WM_MAP_NAME_CAPACITY + 128];
     char size[32];
     SIZE_T index = 0;
     unsigned x = 0;
@@ -416,15 +366,12 @@ static void write_svg(const wm_map_t *map, DWORD pid, SIZE_T page_size, wm_write
     }
     height = SVG_MARGIN * 3 + 20 + rows * (SVG_ROW_HEIGHT + SVG_ROW_GAP) +
              (WM_MAP_TYPE_COUNT + 1) * SVG_LEGEND_ROW; /* the types, then the scale */
-    emit(write, context, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    emit(write, context,
-         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" height=\"%u\" "
-         "font-family=\"sans-serif\" font-size=\"13\">\n",
-         (unsigned)SVG_WIDTH, height);
-    emit(write, context,
-         "<text x=\"%u\" y=\"%u\">Address space of process %lu, low to high, left to right; "
-         "box width grows with log2(size): hover for details</text>\n",
-         (unsigned)SVG_MARGIN, (unsigned)SVG_MARGIN + 12, (unsigned long)pid);
+    wm_svg_begin(&svg, write, context, SVG_WIDTH, height, "13", NULL);
+    snprintf(text, sizeof text,
+             "Address space of process %lu, low to high, left to right; box width grows with "
+             "log2(size): hover for details",
+             (unsigned long)pid);
+    wm_svg_text(&svg, SVG_MARGIN, SVG_MARGIN + 12, NULL, text);
     x = 0;
     y = SVG_MARGIN * 2 + 20;
     for (index = 0; index < map->count; index++) {
@@ -436,37 +383,34 @@ static void write_svg(const wm_map_t *map, DWORD pid, SIZE_T page_size, wm_write
         }
         if (x == 0) {
             /* Each row is labelled with the address it starts at. */
-            emit(write, context,
-                 "<text x=\"%u\" y=\"%u\" font-size=\"10\" fill=\"#555\">0x%016llx</text>\n",
-                 (unsigned)SVG_MARGIN, y - 3, (unsigned long long)region->base);
+            snprintf(text, sizeof text, "0x%016llx", (unsigned long long)region->base);
+            wm_svg_text(&svg, SVG_MARGIN, y - 3, &row_label, text);
         }
         wm_format_bytes(region->size, size, sizeof size);
-        emit(write, context,
-             "<rect x=\"%u\" y=\"%u\" width=\"%u\" height=\"%u\" fill=\"%s\" stroke=\"#333\" "
-             "stroke-width=\"0.5\"><title>0x%016llx %s %s ",
-             SVG_MARGIN + x, y, width, (unsigned)SVG_ROW_HEIGHT, type_colors[region->type],
-             (unsigned long long)region->base, size, wm_map_type_name(region->type));
-        write_xml_text(write, context, region->name);
-        emit(write, context, "</title></rect>\n");
+        snprintf(text, sizeof text, "0x%016llx %s %s %s", (unsigned long long)region->base, size,
+                 wm_map_type_name(region->type), region->name);
+        box.fill = type_colors[region->type];
+        wm_svg_rect(&svg, SVG_MARGIN + x, y, width, SVG_ROW_HEIGHT, &box, text);
         x += width;
     }
     y += SVG_ROW_HEIGHT + SVG_MARGIN * 2;
     for (type = 0; type < WM_MAP_TYPE_COUNT; type++) {
         wm_format_bytes(map->totals[type].size, size, sizeof size);
-        emit(write, context,
-             "<rect x=\"%u\" y=\"%u\" width=\"16\" height=\"16\" fill=\"%s\" stroke=\"#333\"/>"
-             "<text x=\"%u\" y=\"%u\">%s: %s in %zu regions</text>\n",
-             (unsigned)SVG_MARGIN, y, type_colors[type], (unsigned)SVG_MARGIN + 24, y + 13,
-             wm_map_type_name((wm_map_type_t)type), size, map->totals[type].regions);
+        swatch.fill = type_colors[type];
+        wm_svg_rect(&svg, SVG_MARGIN, y, 16, 16, &swatch, NULL);
+        snprintf(text, sizeof text, "%s: %s in %zu regions", wm_map_type_name((wm_map_type_t)type),
+                 size, map->totals[type].regions);
+        wm_svg_text(&svg, SVG_MARGIN + 24, y + 13, NULL, text);
         y += SVG_LEGEND_ROW;
     }
-    emit(write, context,
-         "<text x=\"%u\" y=\"%u\">Scale: one page (%zu bytes) is %u px; each doubling of a "
-         "size adds %u px: 64 KiB %u px, 1 MiB %u px, 1 GiB %u px</text>\n",
-         (unsigned)SVG_MARGIN, y + 13, page_size, box_width(page_size, page_size),
-         (unsigned)SVG_UNIT, box_width(SCALE_64K, page_size), box_width(SCALE_1M, page_size),
-         box_width(SCALE_1G, page_size));
-    emit(write, context, "</svg>\n");
+    snprintf(text, sizeof text,
+             "Scale: one page (%zu bytes) is %u px; each doubling of a size adds %u px: 64 KiB "
+             "%u px, 1 MiB %u px, 1 GiB %u px",
+             page_size, box_width(page_size, page_size), (unsigned)SVG_UNIT,
+             box_width(SCALE_64K, page_size), box_width(SCALE_1M, page_size),
+             box_width(SCALE_1G, page_size));
+    wm_svg_text(&svg, SVG_MARGIN, y + 13, NULL, text);
+    wm_svg_end(&svg);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -656,56 +600,55 @@ static const char *page_color(const page_row_t *row)
 static void write_region_svg(const region_pages_t *pages, DWORD pid, wm_write_fn write,
                              void *context)
 {
+    /* The legend: each colour and what it means, in page_color's terms. */
+    static const struct
+    {
+        const char *fill;
+        const char *meaning;
+    } legend[] = {
+        {"#2e8b57", "committed, in the working set"},
+        {"#a8dcb8", "committed, not in the working set"},
+        {"#f0a030", "committed, guard or no access"},
+        {"#d0d0d0", "reserved"},
+    };
+    wm_svg_t svg;
+    wm_svg_style_t cell = {NULL, NULL, NULL, NULL, "#fff", "1"};
+    wm_svg_style_t swatch = {NULL, NULL, NULL, NULL, NULL, NULL};
+    char text[160];
     SIZE_T index = 0;
+    size_t item = 0;
     unsigned rows = (unsigned)((pages->count + REGION_SVG_COLUMNS - 1) / REGION_SVG_COLUMNS);
     unsigned width = SVG_MARGIN * 2 + REGION_SVG_COLUMNS * REGION_SVG_CELL;
     unsigned height = SVG_MARGIN * 4 + 20 + rows * REGION_SVG_CELL + 4 * SVG_LEGEND_ROW;
     unsigned x = 0;
     unsigned y = 0;
+    const page_row_t *row = NULL;
 
-    emit(write, context, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    emit(write, context,
-         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" height=\"%u\" "
-         "font-family=\"sans-serif\" font-size=\"13\">\n",
-         width, height);
-    emit(write, context,
-         "<text x=\"%u\" y=\"%u\">Allocation at 0x%016llx in process %lu, page by page, %u "
-         "to a row: hover for details</text>\n",
-         (unsigned)SVG_MARGIN, (unsigned)SVG_MARGIN + 12, (unsigned long long)pages->base,
-         (unsigned long)pid, (unsigned)REGION_SVG_COLUMNS);
+    wm_svg_begin(&svg, write, context, width, height, "13", NULL);
+    snprintf(text, sizeof text,
+             "Allocation at 0x%016llx in process %lu, page by page, %u to a row: hover for "
+             "details",
+             (unsigned long long)pages->base, (unsigned long)pid, (unsigned)REGION_SVG_COLUMNS);
+    wm_svg_text(&svg, SVG_MARGIN, SVG_MARGIN + 12, NULL, text);
     for (index = 0; index < pages->count; index++) {
+        row = &pages->rows[index];
         x = SVG_MARGIN + (unsigned)(index % REGION_SVG_COLUMNS) * REGION_SVG_CELL;
         y = SVG_MARGIN * 2 + 20 + (unsigned)(index / REGION_SVG_COLUMNS) * REGION_SVG_CELL;
-        emit(write, context,
-             "<rect x=\"%u\" y=\"%u\" width=\"%u\" height=\"%u\" fill=\"%s\" stroke=\"#fff\" "
-             "stroke-width=\"1\"><title>0x%016llx %s %s %s</title></rect>\n",
-             x, y, (unsigned)REGION_SVG_CELL, (unsigned)REGION_SVG_CELL,
-             page_color(&pages->rows[index]), (unsigned long long)pages->rows[index].address,
-             wm_state_name(pages->rows[index].state),
-             pages->rows[index].state == MEM_COMMIT ? wm_protect_name(pages->rows[index].protection)
-                                                    : "-",
-             pages->rows[index].resident ? "in the working set" : "not in the working set");
+        snprintf(text, sizeof text, "0x%016llx %s %s %s", (unsigned long long)row->address,
+                 wm_state_name(row->state),
+                 row->state == MEM_COMMIT ? wm_protect_name(row->protection) : "-",
+                 row->resident ? "in the working set" : "not in the working set");
+        cell.fill = page_color(row);
+        wm_svg_rect(&svg, x, y, REGION_SVG_CELL, REGION_SVG_CELL, &cell, text);
     }
     y = SVG_MARGIN * 3 + 20 + rows * REGION_SVG_CELL;
-    emit(write, context,
-         "<rect x=\"%u\" y=\"%u\" width=\"16\" height=\"16\" fill=\"#2e8b57\"/><text x=\"%u\" "
-         "y=\"%u\">committed, in the working set</text>\n",
-         (unsigned)SVG_MARGIN, y, (unsigned)SVG_MARGIN + 24, y + 13);
-    y += SVG_LEGEND_ROW;
-    emit(write, context,
-         "<rect x=\"%u\" y=\"%u\" width=\"16\" height=\"16\" fill=\"#a8dcb8\"/><text x=\"%u\" "
-         "y=\"%u\">committed, not in the working set</text>\n",
-         (unsigned)SVG_MARGIN, y, (unsigned)SVG_MARGIN + 24, y + 13);
-    y += SVG_LEGEND_ROW;
-    emit(write, context,
-         "<rect x=\"%u\" y=\"%u\" width=\"16\" height=\"16\" fill=\"#f0a030\"/><text x=\"%u\" "
-         "y=\"%u\">committed, guard or no access</text>\n",
-         (unsigned)SVG_MARGIN, y, (unsigned)SVG_MARGIN + 24, y + 13);
-    y += SVG_LEGEND_ROW;
-    emit(write, context,
-         "<rect x=\"%u\" y=\"%u\" width=\"16\" height=\"16\" fill=\"#d0d0d0\"/><text x=\"%u\" "
-         "y=\"%u\">reserved</text>\n</svg>\n",
-         (unsigned)SVG_MARGIN, y, (unsigned)SVG_MARGIN + 24, y + 13);
+    for (item = 0; item < sizeof legend / sizeof legend[0]; item++) {
+        swatch.fill = legend[item].fill;
+        wm_svg_rect(&svg, SVG_MARGIN, y, 16, 16, &swatch, NULL);
+        wm_svg_text(&svg, SVG_MARGIN + 24, y + 13, NULL, legend[item].meaning);
+        y += SVG_LEGEND_ROW;
+    }
+    wm_svg_end(&svg);
 }
 
 /* ------------------------------------------------------------------------------------ */
