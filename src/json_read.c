@@ -15,6 +15,11 @@ void wm_json_reader_init(wm_json_reader_t *reader, const char *text, size_t leng
     reader->text = text;
     reader->length = text == NULL ? 0 : length;
     reader->position = 0;
+    /* A UTF-8 byte order mark, which RFC 8259 (section 8.1) lets a reader ignore: Windows
+     * PowerShell 5.1's Out-File -Encoding utf8 writes one. */
+    if (reader->length >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+        reader->position = 3;
+    }
 }
 
 static int at_end(const wm_json_reader_t *reader)

@@ -26,7 +26,8 @@ typedef struct wm_json_reader_s
     size_t position;  /* offset of the next byte to read; after a failure, of the bad byte */
 } wm_json_reader_t;
 
-/* Starts reading length bytes at text. The reader keeps the pointer, not a copy. */
+/* Starts reading length bytes at text, after a UTF-8 byte order mark if there is one.
+ * The reader keeps the pointer, not a copy. */
 void wm_json_reader_init(wm_json_reader_t *reader, const char *text, size_t length);
 
 /* Skips white space and returns the next byte without consuming it, or '\0' at the end of

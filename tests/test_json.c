@@ -344,6 +344,19 @@ static void test_json_skip_value_limits_the_nesting_depth(void **state)
     assert_int_equal(reader.position, WM_JSON_MAX_DEPTH); /* on the bracket one too deep */
 }
 
+static void test_json_read_skips_a_utf8_byte_order_mark(void **state)
+{
+    wm_json_reader_t reader = reader_over("\xEF\xBB\xBF{}");
+
+    (void)state;
+    assert_int_equal(reader.position, 3);
+    assert_int_equal(wm_json_skip_value(&reader), ERROR_SUCCESS);
+    assert_int_equal(wm_json_read_end(&reader), ERROR_SUCCESS);
+    reader = reader_over("\xEF\xBB");
+    assert_int_equal(reader.position, 0);
+    assert_int_equal(wm_json_skip_value(&reader), ERROR_INVALID_DATA);
+}
+
 static void test_json_read_never_reads_past_the_length(void **state)
 {
     /* The buffer holds more than the reader is given: it must stop at the length. */
@@ -393,6 +406,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_json_skip_value_rejects_malformed_values, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_json_skip_value_limits_the_nesting_depth, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_json_read_skips_a_utf8_byte_order_mark, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_json_read_never_reads_past_the_length, setup,
                                         teardown),
