@@ -3,12 +3,12 @@
  *
  *   check_bench_json PATH-TO-BENCH
  *
- * Passes (exit 0) when bench exits 0, its stdout is one well-formed JSON value (RFC 8259:
- * objects, arrays, strings with escapes, numbers, true, false, null, nothing after it but
- * white space), every variant the benchmark promises is named in it (with the three A/A
- * copies that measure its noise floor), each of the three noise floors is reported, and
- * every target or comparison has a "verdict". It asserts no number, and no verdict: timings
- * belong to the machine.
+ * Passes (exit 0) when bench exits 0, its stdout is one well-formed JSON value (RFC 8259,
+ * checked by the library's reader, wm_json_read.h: nothing after it but white space, nested
+ * at most WM_JSON_MAX_DEPTH deep), every variant the benchmark promises is named in it (with
+ * the three A/A copies that measure its noise floor), each of the three noise floors is
+ * reported, and every target or comparison has a "verdict". It asserts no number, and no
+ * verdict: timings belong to the machine.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -18,9 +18,7 @@
 
 #include "winmem.h"
 #include "wm_json.h"
-
-/* JSON nests no deeper than this in bench's output; deeper is malformed for our purpose. */
-#define MAX_DEPTH 16
+#include "wm_json_read.h"
 
 /* Every variant bench must report (issue 8), as it names them. */
 static const char *const expected_variants[] = {
@@ -55,174 +53,6 @@ static const char *const expected_variants[] = {
 #define TARGETS 4
 #define NOISE_PAIRS 3
 
-/* A cursor over the text. */
-typedef struct parser_s
-{
-    const char *at;
-    int depth;
-} parser_t;
-
-static int parse_value(parser_t *parser);
-
-static void skip_space(parser_t *parser)
-{
-    while (*parser->at == ' ' || *parser->at == '\t' || *parser->at == '\r' ||
-           *parser->at == '\n') {
-        parser->at++;
-    }
-}
-
-static int is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static int parse_string(parser_t *parser)
-{
-    const char *hex = "0123456789abcdefABCDEF";
-    int i = 0;
-
-    if (*parser->at != '"') {
-        return 0;
-    }
-    parser->at++;
-    while (*parser->at != '"') {
-        if (*parser->at == '\0' || (unsigned char)*parser->at < 0x20) {
-            return 0; /* unterminated, or a raw control character */
-        }
-        if (*parser->at == '\\') {
-            parser->at++;
-            if (*parser->at == 'u') {
-                for (i = 1; i <= 4; i++) {
-                    if (parser->at[i] == '\0' || strchr(hex, parser->at[i]) == NULL) {
-                        return 0;
-                    }
-                }
-                parser->at += 4;
-            } else if (*parser->at == '\0' || strchr("\"\\/bfnrt", *parser->at) == NULL) {
-                return 0;
-            }
-        }
-        parser->at++;
-    }
-    parser->at++;
-    return 1;
-}
-
-static int parse_number(parser_t *parser)
-{
-    if (*parser->at == '-') {
-        parser->at++;
-    }
-    if (*parser->at == '0') {
-        parser->at++;
-    } else if (is_digit(*parser->at)) {
-        while (is_digit(*parser->at)) {
-            parser->at++;
-        }
-    } else {
-        return 0;
-    }
-    if (*parser->at == '.') {
-        parser->at++;
-        if (!is_digit(*parser->at)) {
-            return 0;
-        }
-        while (is_digit(*parser->at)) {
-            parser->at++;
-        }
-    }
-    if (*parser->at == 'e' || *parser->at == 'E') {
-        parser->at++;
-        if (*parser->at == '+' || *parser->at == '-') {
-            parser->at++;
-        }
-        if (!is_digit(*parser->at)) {
-            return 0;
-        }
-        while (is_digit(*parser->at)) {
-            parser->at++;
-        }
-    }
-    return 1;
-}
-
-static int parse_literal(parser_t *parser, const char *word)
-{
-    size_t length = strlen(word);
-
-    if (strncmp(parser->at, word, length) != 0) {
-        return 0;
-    }
-    parser->at += length;
-    return 1;
-}
-
-/* An object ('{' seen) or an array ('[' seen): items separated by commas. */
-static int parse_container(parser_t *parser, char close, int keyed)
-{
-    int ok = 1;
-
-    parser->depth++;
-    if (parser->depth > MAX_DEPTH) {
-        return 0;
-    }
-    parser->at++;
-    skip_space(parser);
-    if (*parser->at == close) {
-        parser->at++;
-        parser->depth--;
-        return 1;
-    }
-    for (;;) {
-        skip_space(parser);
-        if (keyed) {
-            ok = parse_string(parser);
-            skip_space(parser);
-            if (!ok || *parser->at != ':') {
-                return 0;
-            }
-            parser->at++;
-        }
-        ok = parse_value(parser);
-        if (!ok) {
-            return 0;
-        }
-        skip_space(parser);
-        if (*parser->at == ',') {
-            parser->at++;
-            continue;
-        }
-        if (*parser->at != close) {
-            return 0;
-        }
-        parser->at++;
-        parser->depth--;
-        return 1;
-    }
-}
-
-static int parse_value(parser_t *parser)
-{
-    skip_space(parser);
-    switch (*parser->at) {
-    case '{':
-        return parse_container(parser, '}', 1);
-    case '[':
-        return parse_container(parser, ']', 0);
-    case '"':
-        return parse_string(parser);
-    case 't':
-        return parse_literal(parser, "true");
-    case 'f':
-        return parse_literal(parser, "false");
-    case 'n':
-        return parse_literal(parser, "null");
-    default:
-        return parse_number(parser);
-    }
-}
-
 /* Counts the occurrences of needle in text. */
 static unsigned count_of(const char *text, const char *needle)
 {
@@ -239,10 +69,9 @@ static unsigned count_of(const char *text, const char *needle)
 int wmain(int argc, wchar_t **argv)
 {
     wm_text_buffer_t output;
-    parser_t parser;
+    wm_json_reader_t reader;
     DWORD exit_code = 0;
     DWORD error = ERROR_SUCCESS;
-    int well_formed = 0;
     int result = 0;
     size_t i = 0;
     unsigned verdicts = 0;
@@ -265,13 +94,16 @@ int wmain(int argc, wchar_t **argv)
         result = 1;
         goto cleanup;
     }
-    parser.at = output.data;
-    parser.depth = 0;
-    well_formed = parse_value(&parser);
-    skip_space(&parser);
-    if (!well_formed || *parser.at != '\0') {
-        fprintf(stderr, "check_bench_json: not well-formed JSON at byte %zu\n",
-                (size_t)(parser.at - output.data));
+    /* The shared reader checks the whole value (wm_json_skip_value) and that nothing but
+     * white space follows it. */
+    wm_json_reader_init(&reader, output.data, output.length);
+    error = wm_json_skip_value(&reader);
+    if (error == ERROR_SUCCESS) {
+        error = wm_json_read_end(&reader);
+    }
+    if (error != ERROR_SUCCESS) {
+        fprintf(stderr, "check_bench_json: not well-formed JSON at byte %zu: error %lu\n",
+                reader.position, (unsigned long)error);
         result = 1;
     }
     for (i = 0; i < EXPECTED_COUNT; i++) {

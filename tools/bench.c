@@ -53,6 +53,7 @@
 #include "wm_console.h"
 #include "wm_json.h"
 #include "wm_lesson.h"
+#include "wm_svg.h"
 
 #define DEMO_NAME "bench"
 #define DEMO_TITLE                                                                                 \
@@ -125,7 +126,7 @@
 #define SVG_TOP 70
 #define SVG_DECADE_LOW (-3) /* the axis runs from 10^-3 ... */
 #define SVG_DECADE_HIGH 3   /* ... to 10^3 */
-#define SVG_LINE_MAX 512    /* the longest line the chart writes */
+#define CSV_LINE_MAX 512    /* the longest line the CSV writes */
 
 #define RESULTS_MAX 96
 
@@ -1577,12 +1578,12 @@ static void print_json(const bench_t *bench)
     fputc('\n', stdout);
 }
 
-/* Formats one line and hands it to write: the CSV and the SVG go through the
- * same wm_write_fn sink as the JSON (src/wm_json.h), into a buffer written out
- * once. */
+/* Formats one line and hands it to write: the CSV goes through the same
+ * wm_write_fn sink as the JSON (src/wm_json.h) and the SVG (src/wm_svg.h), into a
+ * buffer written out once. */
 static void emit(wm_write_fn write, void *context, const char *format, ...)
 {
-    char line[SVG_LINE_MAX];
+    char line[CSV_LINE_MAX];
     va_list arguments;
     int length = 0;
 
@@ -1654,9 +1655,14 @@ static int in_panel(const bench_result_t *result, const char *group, bench_patte
  * from 1 (the baseline) to the ratio. Green is better than the baseline (less
  * time, or more throughput), red worse; an A/A copy is grey. Advances *y past
  * the panel. */
-static void svg_panel(const bench_t *bench, wm_write_fn write, void *context, double x0, double *y,
+static void svg_panel(const bench_t *bench, wm_svg_t *svg, double x0, double *y,
                       const char *heading, const char *group, bench_pattern_t pattern, SIZE_T size)
 {
+    const wm_svg_style_t bold = {NULL, "bold", NULL, NULL, NULL, NULL};
+    const wm_svg_style_t label_style = {NULL, NULL, "end", NULL, NULL, NULL};
+    const wm_svg_style_t tick_label = {NULL, NULL, "middle", "#666", NULL, NULL};
+    wm_svg_style_t bar = {NULL, NULL, NULL, NULL, NULL, NULL};
+    wm_svg_style_t tick_line = {NULL, NULL, NULL, NULL, NULL, NULL};
     const bench_result_t *result = NULL;
     char label[128];
     double one = svg_x(x0, 1.0);
@@ -1664,12 +1670,10 @@ static void svg_panel(const bench_t *bench, wm_write_fn write, void *context, do
     double row_y = top;
     double x = 0.0;
     double tick = 0.0;
-    const char *colour = NULL;
     size_t i = 0;
     int decade = 0;
 
-    emit(write, context, "<text x=\"%.1f\" y=\"%.1f\" font-weight=\"bold\">%s</text>\n", x0 + 10.0,
-         *y + 14.0, heading);
+    wm_svg_text(svg, x0 + 10.0, *y + 14.0, &bold, heading);
     for (i = 0; i < bench->result_count; i++) {
         result = &bench->results[i];
         if (!in_panel(result, group, pattern, size)) {
@@ -1681,32 +1685,29 @@ static void svg_panel(const bench_t *bench, wm_write_fn write, void *context, do
             snprintf(label, sizeof label, "%s", result->variant);
         }
         x = svg_x(x0, result->ratio);
-        colour = result->copy_of >= 0                                            ? "#999"
-                 : (strcmp(result->unit, "MB/s") == 0) == (result->ratio >= 1.0) ? "#4a4"
-                                                                                 : "#c44";
-        emit(write, context,
-             "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>"
-             "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>"
-             "<text x=\"%.1f\" y=\"%.1f\">%.3g</text>\n",
-             x0 + SVG_LABEL_WIDTH - 6, row_y + 11.0, label, x < one ? x : one, row_y + 2.0,
-             x < one ? one - x : x - one, SVG_ROW_HEIGHT - 4, colour, (x > one ? x : one) + 3.0,
-             row_y + 11.0, result->ratio);
+        bar.fill = result->copy_of >= 0                                            ? "#999"
+                   : (strcmp(result->unit, "MB/s") == 0) == (result->ratio >= 1.0) ? "#4a4"
+                                                                                   : "#c44";
+        wm_svg_text(svg, x0 + SVG_LABEL_WIDTH - 6, row_y + 11.0, &label_style, label);
+        wm_svg_rect(svg, x < one ? x : one, row_y + 2.0, x < one ? one - x : x - one,
+                    SVG_ROW_HEIGHT - 4, &bar, NULL);
+        snprintf(label, sizeof label, "%.3g", result->ratio);
+        wm_svg_text(svg, (x > one ? x : one) + 3.0, row_y + 11.0, NULL, label);
         row_y += SVG_ROW_HEIGHT;
     }
     for (decade = SVG_DECADE_LOW; decade <= SVG_DECADE_HIGH; decade++) {
         tick = pow(10.0, decade);
         x = svg_x(x0, tick);
-        emit(write, context,
-             "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>"
-             "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
-             "fill=\"#666\">%g</text>\n",
-             x, top, x, row_y, decade == 0 ? "black" : "#ccc", x, top - 2.0, tick);
+        tick_line.stroke = decade == 0 ? "black" : "#ccc";
+        wm_svg_line(svg, x, top, x, row_y, &tick_line);
+        snprintf(label, sizeof label, "%g", tick);
+        wm_svg_text(svg, x, top - 2.0, &tick_label, label);
     }
     *y = row_y + 10.0;
 }
 
 /* The chart's panels; returns the height they take. */
-static double svg_panels(const bench_t *bench, wm_write_fn write, void *context)
+static double svg_panels(const bench_t *bench, wm_svg_t *svg)
 {
     char heading[128];
     double column_y[2] = {SVG_TOP, SVG_TOP};
@@ -1718,7 +1719,7 @@ static double svg_panels(const bench_t *bench, wm_write_fn write, void *context)
         for (s = 0; s < BLOCK_SIZE_COUNT; s++) {
             snprintf(heading, sizeof heading, "allocators, %s, %zu bytes: x the process heap",
                      pattern_names[p], block_sizes[s]);
-            svg_panel(bench, write, context, (double)(p - PATTERN_BATCH) * SVG_COLUMN_WIDTH,
+            svg_panel(bench, svg, (double)(p - PATTERN_BATCH) * SVG_COLUMN_WIDTH,
                       &column_y[p - PATTERN_BATCH], heading, "allocators", (bench_pattern_t)p,
                       block_sizes[s]);
         }
@@ -1726,11 +1727,11 @@ static double svg_panels(const bench_t *bench, wm_write_fn write, void *context)
     y = column_y[0] > column_y[1] ? column_y[0] : column_y[1];
     column_y[0] = y;
     column_y[1] = y;
-    svg_panel(bench, write, context, 0.0, &column_y[0], "wrappers: x the raw call", "wrappers",
+    svg_panel(bench, svg, 0.0, &column_y[0], "wrappers: x the raw call", "wrappers", PATTERN_NONE,
+              0);
+    svg_panel(bench, svg, 0.0, &column_y[0], "memory: x the first of each kind", "memory",
               PATTERN_NONE, 0);
-    svg_panel(bench, write, context, 0.0, &column_y[0], "memory: x the first of each kind",
-              "memory", PATTERN_NONE, 0);
-    svg_panel(bench, write, context, SVG_COLUMN_WIDTH, &column_y[1],
+    svg_panel(bench, svg, SVG_COLUMN_WIDTH, &column_y[1],
               "files: x the in-memory copy's throughput", "files", PATTERN_NONE, 0);
     return column_y[0] > column_y[1] ? column_y[0] : column_y[1];
 }
@@ -1739,24 +1740,23 @@ static double svg_panels(const bench_t *bench, wm_write_fn write, void *context)
  * block size; the wrappers, memory and files below, one panel each. */
 static void write_svg(const bench_t *bench, wm_write_fn write, void *context)
 {
+    const wm_svg_style_t title = {"14", NULL, NULL, NULL, NULL, NULL};
+    wm_svg_t measure = {discard, NULL}; /* a first pass draws nothing: it finds the height */
+    wm_svg_t svg;
     char runtime[96];
-    double height = svg_panels(bench, discard, NULL) + 10.0; /* a first pass: its height */
+    char line[160];
+    double height = svg_panels(bench, &measure) + 10.0;
 
     runtime_text(bench, runtime, sizeof runtime);
-    emit(write, context,
-         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%.0f\" "
-         "font-family=\"sans-serif\" font-size=\"11\">\n",
-         SVG_WIDTH, height);
-    emit(write, context, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
-    emit(write, context,
-         "<text x=\"10\" y=\"20\" font-size=\"14\">winmem bench: each ratio to "
-         "its panel's "
-         "baseline (median; log scale; green is better, grey an A/A "
-         "copy)</text>\n");
-    emit(write, context, "<text x=\"10\" y=\"38\">%s, %lu processors, %s mode</text>\n", runtime,
-         (unsigned long)bench->system.processors, bench->quick ? "quick" : "default");
-    (void)svg_panels(bench, write, context);
-    emit(write, context, "</svg>\n");
+    wm_svg_begin(&svg, write, context, SVG_WIDTH, height, "11", "white");
+    wm_svg_text(&svg, 10, 20, &title,
+                "winmem bench: each ratio to its panel's baseline (median; log scale; green is "
+                "better, grey an A/A copy)");
+    snprintf(line, sizeof line, "%s, %lu processors, %s mode", runtime,
+             (unsigned long)bench->system.processors, bench->quick ? "quick" : "default");
+    wm_svg_text(&svg, 10, 38, NULL, line);
+    (void)svg_panels(bench, &svg);
+    wm_svg_end(&svg);
 }
 
 /* Writes one output file, new (CREATE_NEW: never over an existing file), from

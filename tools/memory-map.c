@@ -46,7 +46,9 @@
 #include "wm_args.h"
 #include "wm_console.h"
 #include "wm_json.h"
+#include "wm_json_read.h"
 #include "wm_lesson.h"
+#include "wm_svg.h"
 
 #define TOOL_NAME "memory-map"
 #define TOOL_PURPOSE                                                                               \
@@ -140,25 +142,6 @@ static void write_file(void *context, const char *bytes, size_t length)
     } else if (written != length) {
         file->error = ERROR_WRITE_FAULT;
     }
-}
-
-/* printf into a file or stdout. */
-static void emit(wm_write_fn write, void *context, const char *format, ...)
-{
-    char text[1024];
-    va_list arguments;
-    int length = 0;
-
-    va_start(arguments, format);
-    length = vsnprintf(text, sizeof text, format, arguments);
-    va_end(arguments);
-    if (length < 0) {
-        return;
-    }
-    if ((size_t)length >= sizeof text) {
-        length = (int)sizeof text - 1;
-    }
-    write(context, text, (size_t)length);
 }
 
 /* One line on stderr naming the problem, and the usage exit code. */
@@ -341,43 +324,6 @@ static void write_json(const wm_map_t *map, DWORD pid, wm_write_fn write, void *
 /* The picture.                                                                         */
 /* ------------------------------------------------------------------------------------ */
 
-/* Writes text with the five XML special characters escaped. */
-static void write_xml_text(wm_write_fn write, void *context, const char *text)
-{
-    const char *run = text;
-
-    while (*text != '\0') {
-        const char *entity = NULL;
-
-        switch (*text) {
-        case '&':
-            entity = "&amp;";
-            break;
-        case '<':
-            entity = "&lt;";
-            break;
-        case '>':
-            entity = "&gt;";
-            break;
-        case '"':
-            entity = "&quot;";
-            break;
-        case '\'':
-            entity = "&apos;";
-            break;
-        default:
-            break;
-        }
-        if (entity != NULL) {
-            write(context, run, (size_t)(text - run));
-            write(context, entity, strlen(entity));
-            run = text + 1;
-        }
-        text++;
-    }
-    write(context, run, (size_t)(text - run));
-}
-
 /* A box's width: log2 of the size in pages, plus one, in units. */
 static unsigned box_width(SIZE_T size, SIZE_T page_size)
 {
@@ -394,6 +340,11 @@ static unsigned box_width(SIZE_T size, SIZE_T page_size)
 static void write_svg(const wm_map_t *map, DWORD pid, SIZE_T page_size, wm_write_fn write,
                       void *context)
 {
+    wm_svg_t svg;
+    wm_svg_style_t box = {NULL, NULL, NULL, NULL, "#333", "0.5"};
+    const wm_svg_style_t row_label = {"10", NULL, NULL, "#555", NULL, NULL};
+    wm_svg_style_t swatch = {NULL, NULL, NULL, NULL, "#333", NULL};
+    char text[WM_MAP_NAME_CAPACITY + 128];
     char size[32];
     SIZE_T index = 0;
     unsigned x = 0;
@@ -415,15 +366,12 @@ static void write_svg(const wm_map_t *map, DWORD pid, SIZE_T page_size, wm_write
     }
     height = SVG_MARGIN * 3 + 20 + rows * (SVG_ROW_HEIGHT + SVG_ROW_GAP) +
              (WM_MAP_TYPE_COUNT + 1) * SVG_LEGEND_ROW; /* the types, then the scale */
-    emit(write, context, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    emit(write, context,
-         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" height=\"%u\" "
-         "font-family=\"sans-serif\" font-size=\"13\">\n",
-         (unsigned)SVG_WIDTH, height);
-    emit(write, context,
-         "<text x=\"%u\" y=\"%u\">Address space of process %lu, low to high, left to right; "
-         "box width grows with log2(size): hover for details</text>\n",
-         (unsigned)SVG_MARGIN, (unsigned)SVG_MARGIN + 12, (unsigned long)pid);
+    wm_svg_begin(&svg, write, context, SVG_WIDTH, height, "13", NULL);
+    snprintf(text, sizeof text,
+             "Address space of process %lu, low to high, left to right; box width grows with "
+             "log2(size): hover for details",
+             (unsigned long)pid);
+    wm_svg_text(&svg, SVG_MARGIN, SVG_MARGIN + 12, NULL, text);
     x = 0;
     y = SVG_MARGIN * 2 + 20;
     for (index = 0; index < map->count; index++) {
@@ -435,37 +383,34 @@ static void write_svg(const wm_map_t *map, DWORD pid, SIZE_T page_size, wm_write
         }
         if (x == 0) {
             /* Each row is labelled with the address it starts at. */
-            emit(write, context,
-                 "<text x=\"%u\" y=\"%u\" font-size=\"10\" fill=\"#555\">0x%016llx</text>\n",
-                 (unsigned)SVG_MARGIN, y - 3, (unsigned long long)region->base);
+            snprintf(text, sizeof text, "0x%016llx", (unsigned long long)region->base);
+            wm_svg_text(&svg, SVG_MARGIN, y - 3, &row_label, text);
         }
         wm_format_bytes(region->size, size, sizeof size);
-        emit(write, context,
-             "<rect x=\"%u\" y=\"%u\" width=\"%u\" height=\"%u\" fill=\"%s\" stroke=\"#333\" "
-             "stroke-width=\"0.5\"><title>0x%016llx %s %s ",
-             SVG_MARGIN + x, y, width, (unsigned)SVG_ROW_HEIGHT, type_colors[region->type],
-             (unsigned long long)region->base, size, wm_map_type_name(region->type));
-        write_xml_text(write, context, region->name);
-        emit(write, context, "</title></rect>\n");
+        snprintf(text, sizeof text, "0x%016llx %s %s %s", (unsigned long long)region->base, size,
+                 wm_map_type_name(region->type), region->name);
+        box.fill = type_colors[region->type];
+        wm_svg_rect(&svg, SVG_MARGIN + x, y, width, SVG_ROW_HEIGHT, &box, text);
         x += width;
     }
     y += SVG_ROW_HEIGHT + SVG_MARGIN * 2;
     for (type = 0; type < WM_MAP_TYPE_COUNT; type++) {
         wm_format_bytes(map->totals[type].size, size, sizeof size);
-        emit(write, context,
-             "<rect x=\"%u\" y=\"%u\" width=\"16\" height=\"16\" fill=\"%s\" stroke=\"#333\"/>"
-             "<text x=\"%u\" y=\"%u\">%s: %s in %zu regions</text>\n",
-             (unsigned)SVG_MARGIN, y, type_colors[type], (unsigned)SVG_MARGIN + 24, y + 13,
-             wm_map_type_name((wm_map_type_t)type), size, map->totals[type].regions);
+        swatch.fill = type_colors[type];
+        wm_svg_rect(&svg, SVG_MARGIN, y, 16, 16, &swatch, NULL);
+        snprintf(text, sizeof text, "%s: %s in %zu regions", wm_map_type_name((wm_map_type_t)type),
+                 size, map->totals[type].regions);
+        wm_svg_text(&svg, SVG_MARGIN + 24, y + 13, NULL, text);
         y += SVG_LEGEND_ROW;
     }
-    emit(write, context,
-         "<text x=\"%u\" y=\"%u\">Scale: one page (%zu bytes) is %u px; each doubling of a "
-         "size adds %u px: 64 KiB %u px, 1 MiB %u px, 1 GiB %u px</text>\n",
-         (unsigned)SVG_MARGIN, y + 13, page_size, box_width(page_size, page_size),
-         (unsigned)SVG_UNIT, box_width(SCALE_64K, page_size), box_width(SCALE_1M, page_size),
-         box_width(SCALE_1G, page_size));
-    emit(write, context, "</svg>\n");
+    snprintf(text, sizeof text,
+             "Scale: one page (%zu bytes) is %u px; each doubling of a size adds %u px: 64 KiB "
+             "%u px, 1 MiB %u px, 1 GiB %u px",
+             page_size, box_width(page_size, page_size), (unsigned)SVG_UNIT,
+             box_width(SCALE_64K, page_size), box_width(SCALE_1M, page_size),
+             box_width(SCALE_1G, page_size));
+    wm_svg_text(&svg, SVG_MARGIN, y + 13, NULL, text);
+    wm_svg_end(&svg);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -655,64 +600,63 @@ static const char *page_color(const page_row_t *row)
 static void write_region_svg(const region_pages_t *pages, DWORD pid, wm_write_fn write,
                              void *context)
 {
+    /* The legend: each colour and what it means, in page_color's terms. */
+    static const struct
+    {
+        const char *fill;
+        const char *meaning;
+    } legend[] = {
+        {"#2e8b57", "committed, in the working set"},
+        {"#a8dcb8", "committed, not in the working set"},
+        {"#f0a030", "committed, guard or no access"},
+        {"#d0d0d0", "reserved"},
+    };
+    wm_svg_t svg;
+    wm_svg_style_t cell = {NULL, NULL, NULL, NULL, "#fff", "1"};
+    wm_svg_style_t swatch = {NULL, NULL, NULL, NULL, NULL, NULL};
+    char text[160];
     SIZE_T index = 0;
+    size_t item = 0;
     unsigned rows = (unsigned)((pages->count + REGION_SVG_COLUMNS - 1) / REGION_SVG_COLUMNS);
     unsigned width = SVG_MARGIN * 2 + REGION_SVG_COLUMNS * REGION_SVG_CELL;
     unsigned height = SVG_MARGIN * 4 + 20 + rows * REGION_SVG_CELL + 4 * SVG_LEGEND_ROW;
     unsigned x = 0;
     unsigned y = 0;
+    const page_row_t *row = NULL;
 
-    emit(write, context, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    emit(write, context,
-         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" height=\"%u\" "
-         "font-family=\"sans-serif\" font-size=\"13\">\n",
-         width, height);
-    emit(write, context,
-         "<text x=\"%u\" y=\"%u\">Allocation at 0x%016llx in process %lu, page by page, %u "
-         "to a row: hover for details</text>\n",
-         (unsigned)SVG_MARGIN, (unsigned)SVG_MARGIN + 12, (unsigned long long)pages->base,
-         (unsigned long)pid, (unsigned)REGION_SVG_COLUMNS);
+    wm_svg_begin(&svg, write, context, width, height, "13", NULL);
+    snprintf(text, sizeof text,
+             "Allocation at 0x%016llx in process %lu, page by page, %u to a row: hover for "
+             "details",
+             (unsigned long long)pages->base, (unsigned long)pid, (unsigned)REGION_SVG_COLUMNS);
+    wm_svg_text(&svg, SVG_MARGIN, SVG_MARGIN + 12, NULL, text);
     for (index = 0; index < pages->count; index++) {
+        row = &pages->rows[index];
         x = SVG_MARGIN + (unsigned)(index % REGION_SVG_COLUMNS) * REGION_SVG_CELL;
         y = SVG_MARGIN * 2 + 20 + (unsigned)(index / REGION_SVG_COLUMNS) * REGION_SVG_CELL;
-        emit(write, context,
-             "<rect x=\"%u\" y=\"%u\" width=\"%u\" height=\"%u\" fill=\"%s\" stroke=\"#fff\" "
-             "stroke-width=\"1\"><title>0x%016llx %s %s %s</title></rect>\n",
-             x, y, (unsigned)REGION_SVG_CELL, (unsigned)REGION_SVG_CELL,
-             page_color(&pages->rows[index]), (unsigned long long)pages->rows[index].address,
-             wm_state_name(pages->rows[index].state),
-             pages->rows[index].state == MEM_COMMIT ? wm_protect_name(pages->rows[index].protection)
-                                                    : "-",
-             pages->rows[index].resident ? "in the working set" : "not in the working set");
+        snprintf(text, sizeof text, "0x%016llx %s %s %s", (unsigned long long)row->address,
+                 wm_state_name(row->state),
+                 row->state == MEM_COMMIT ? wm_protect_name(row->protection) : "-",
+                 row->resident ? "in the working set" : "not in the working set");
+        cell.fill = page_color(row);
+        wm_svg_rect(&svg, x, y, REGION_SVG_CELL, REGION_SVG_CELL, &cell, text);
     }
     y = SVG_MARGIN * 3 + 20 + rows * REGION_SVG_CELL;
-    emit(write, context,
-         "<rect x=\"%u\" y=\"%u\" width=\"16\" height=\"16\" fill=\"#2e8b57\"/><text x=\"%u\" "
-         "y=\"%u\">committed, in the working set</text>\n",
-         (unsigned)SVG_MARGIN, y, (unsigned)SVG_MARGIN + 24, y + 13);
-    y += SVG_LEGEND_ROW;
-    emit(write, context,
-         "<rect x=\"%u\" y=\"%u\" width=\"16\" height=\"16\" fill=\"#a8dcb8\"/><text x=\"%u\" "
-         "y=\"%u\">committed, not in the working set</text>\n",
-         (unsigned)SVG_MARGIN, y, (unsigned)SVG_MARGIN + 24, y + 13);
-    y += SVG_LEGEND_ROW;
-    emit(write, context,
-         "<rect x=\"%u\" y=\"%u\" width=\"16\" height=\"16\" fill=\"#f0a030\"/><text x=\"%u\" "
-         "y=\"%u\">committed, guard or no access</text>\n",
-         (unsigned)SVG_MARGIN, y, (unsigned)SVG_MARGIN + 24, y + 13);
-    y += SVG_LEGEND_ROW;
-    emit(write, context,
-         "<rect x=\"%u\" y=\"%u\" width=\"16\" height=\"16\" fill=\"#d0d0d0\"/><text x=\"%u\" "
-         "y=\"%u\">reserved</text>\n</svg>\n",
-         (unsigned)SVG_MARGIN, y, (unsigned)SVG_MARGIN + 24, y + 13);
+    for (item = 0; item < sizeof legend / sizeof legend[0]; item++) {
+        swatch.fill = legend[item].fill;
+        wm_svg_rect(&svg, SVG_MARGIN, y, 16, 16, &swatch, NULL);
+        wm_svg_text(&svg, SVG_MARGIN + 24, y + 13, NULL, legend[item].meaning);
+        y += SVG_LEGEND_ROW;
+    }
+    wm_svg_end(&svg);
 }
 
 /* ------------------------------------------------------------------------------------ */
 /* --diff: reading back a saved map.                                                    */
 /* ------------------------------------------------------------------------------------ */
 
-/* Reads a whole file into a NUL-terminated malloc'd buffer. */
-static DWORD read_whole_file(const wchar_t *path, char **text)
+/* Reads a whole file into a NUL-terminated malloc'd buffer; *length is its size. */
+static DWORD read_whole_file(const wchar_t *path, char **text, size_t *length)
 {
     HANDLE file = INVALID_HANDLE_VALUE;
     LARGE_INTEGER size;
@@ -722,6 +666,7 @@ static DWORD read_whole_file(const wchar_t *path, char **text)
     BOOL done = FALSE;
 
     *text = NULL;
+    *length = 0;
     file = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ, NULL, /* others may read too */
                        OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
     if (file == INVALID_HANDLE_VALUE) {
@@ -748,6 +693,7 @@ static DWORD read_whole_file(const wchar_t *path, char **text)
     }
     buffer[got] = '\0';
     *text = buffer;
+    *length = got;
     buffer = NULL;
 
 cleanup:
@@ -759,139 +705,50 @@ cleanup:
     return error;
 }
 
-/* A cursor over the JSON text of a saved map. The reader knows only the shape write_json
- * produces: flat objects of numbers and strings inside "regions". */
-typedef struct reader_s
+/* Reads an object's key and the ':' after it into key; a key too long for it is skipped
+ * and reads as "" (a key the caller does not know). */
+static DWORD read_key(wm_json_reader_t *reader, char *key, size_t capacity)
 {
-    const char *at; /* the next character */
-} reader_t;
+    DWORD error = wm_json_read_string(reader, key, capacity);
 
-static void skip_space(reader_t *reader)
-{
-    while (*reader->at == ' ' || *reader->at == '\n' || *reader->at == '\r' ||
-           *reader->at == '\t') {
-        reader->at++;
+    if (error == ERROR_INSUFFICIENT_BUFFER) {
+        error = wm_json_skip_value(reader);
     }
+    if (error != ERROR_SUCCESS) {
+        return error;
+    }
+    return wm_json_read_token(reader, ':');
 }
 
-/* Reads a JSON string into text (UTF-8; \u escapes above 0x7F become '?'). */
-static int read_string(reader_t *reader, char *text, size_t capacity)
-{
-    size_t length = 0;
-    char c = '\0';
-
-    skip_space(reader);
-    if (*reader->at != '"') {
-        return 0;
-    }
-    reader->at++;
-    while (*reader->at != '"') {
-        c = *reader->at;
-        if (c == '\0') {
-            return 0;
-        }
-        if (c == '\\') {
-            reader->at++;
-            c = *reader->at;
-            if (c == 'n') {
-                c = '\n';
-            } else if (c == 't') {
-                c = '\t';
-            } else if (c == 'u') {
-                unsigned value = 0;
-                int digit = 0;
-
-                for (digit = 0; digit < 4; digit++) {
-                    char hex = reader->at[1 + digit];
-
-                    value <<= 4;
-                    if (hex >= '0' && hex <= '9') {
-                        value |= (unsigned)(hex - '0');
-                    } else if (hex >= 'a' && hex <= 'f') {
-                        value |= (unsigned)(hex - 'a' + 10);
-                    } else if (hex >= 'A' && hex <= 'F') {
-                        value |= (unsigned)(hex - 'A' + 10);
-                    } else {
-                        return 0;
-                    }
-                }
-                reader->at += 4;
-                c = (char)(value < 0x80 ? value : '?');
-            } else if (c != '"' && c != '\\' && c != '/') {
-                return 0;
-            }
-        }
-        if (length + 1 < capacity) {
-            text[length] = c;
-            length++;
-        }
-        reader->at++;
-    }
-    reader->at++;
-    text[length] = '\0';
-    return 1;
-}
-
-static int read_number(reader_t *reader, uint64_t *value)
-{
-    uint64_t number = 0;
-    int digits = 0;
-
-    skip_space(reader);
-    while (*reader->at >= '0' && *reader->at <= '9') {
-        if (number > (UINT64_MAX - 9) / 10) {
-            return 0;
-        }
-        number = number * 10 + (uint64_t)(*reader->at - '0');
-        reader->at++;
-        digits++;
-    }
-    *value = number;
-    return digits > 0;
-}
-
-/* Reads one region object: {"base":N,...,"type":"...","name":"..."}. */
-static int read_region(reader_t *reader, wm_map_region_t *region)
+/* Reads one region object: {"base":N,...,"type":"...","name":"..."}; keys it does not
+ * know are skipped. */
+static DWORD read_region(wm_json_reader_t *reader, wm_map_region_t *region)
 {
     char key[32];
     char type[32];
     uint64_t number = 0;
-    int ok = 0;
+    int more = 1;
+    DWORD error = ERROR_SUCCESS;
 
     memset(region, 0, sizeof *region);
-    skip_space(reader);
-    if (*reader->at != '{') {
-        return 0;
-    }
-    reader->at++;
-    for (;;) {
-        ok = read_string(reader, key, sizeof key);
-        if (!ok) {
-            return 0;
+    error = wm_json_read_token(reader, '{');
+    while (error == ERROR_SUCCESS && more) {
+        error = read_key(reader, key, sizeof key);
+        if (error != ERROR_SUCCESS) {
+            break;
         }
-        skip_space(reader);
-        if (*reader->at != ':') {
-            return 0;
-        }
-        reader->at++;
         if (strcmp(key, "type") == 0) {
-            ok = read_string(reader, type, sizeof type);
-            if (!ok) {
-                return 0;
-            }
-            if (wm_map_type_parse(type, &region->type) != ERROR_SUCCESS) {
-                return 0;
+            error = wm_json_read_string(reader, type, sizeof type);
+            if (error == ERROR_SUCCESS && wm_map_type_parse(type, &region->type) != ERROR_SUCCESS) {
+                error = ERROR_INVALID_DATA;
             }
         } else if (strcmp(key, "name") == 0) {
-            ok = read_string(reader, region->name, sizeof region->name);
-            if (!ok) {
-                return 0;
-            }
-        } else {
-            ok = read_number(reader, &number);
-            if (!ok) {
-                return 0;
-            }
+            error = wm_json_read_string(reader, region->name, sizeof region->name);
+        } else if (strcmp(key, "base") == 0 || strcmp(key, "size") == 0 ||
+                   strcmp(key, "committed") == 0 || strcmp(key, "state") == 0 ||
+                   strcmp(key, "protect") == 0 || strcmp(key, "allocation_base") == 0 ||
+                   strcmp(key, "allocation_protect") == 0) {
+            error = wm_json_read_unsigned(reader, &number);
             if (strcmp(key, "base") == 0) {
                 region->base = (uintptr_t)number;
             } else if (strcmp(key, "size") == 0) {
@@ -904,91 +761,104 @@ static int read_region(reader_t *reader, wm_map_region_t *region)
                 region->protect = (DWORD)number;
             } else if (strcmp(key, "allocation_base") == 0) {
                 region->allocation_base = (uintptr_t)number;
-            } else if (strcmp(key, "allocation_protect") == 0) {
+            } else {
                 region->allocation_protect = (DWORD)number;
             }
+        } else {
+            error = wm_json_skip_value(reader);
         }
-        skip_space(reader);
-        if (*reader->at == '}') {
-            reader->at++;
-            return 1;
+        if (error == ERROR_SUCCESS) {
+            error = wm_json_read_more(reader, '}', &more);
         }
-        if (*reader->at != ',') {
-            return 0;
-        }
-        reader->at++;
     }
+    return error;
 }
 
-/* Rebuilds a map from a saved file's text. map->regions is malloc'd (free it). */
-static int parse_map(const char *text, wm_map_t *map)
+/* Reads the "regions" array into map->regions, grown as it goes (malloc'd: free it). */
+static DWORD read_regions(wm_json_reader_t *reader, wm_map_t *map)
 {
-    reader_t reader;
-    const char *found = NULL;
-    uint64_t storage = 0;
+    wm_map_region_t *grown = NULL;
     SIZE_T capacity = 0;
-    SIZE_T count = 0;
-    const char *scan = NULL;
-    wm_map_region_t *regions = NULL;
+    int more = 1;
     DWORD error = ERROR_SUCCESS;
-    int ok = 0;
+
+    error = wm_json_read_token(reader, '[');
+    if (error == ERROR_SUCCESS && wm_json_reader_peek(reader) == ']') {
+        return wm_json_read_token(reader, ']');
+    }
+    while (error == ERROR_SUCCESS && more) {
+        if (map->count == map->capacity) {
+            capacity = map->capacity == 0 ? 256 : map->capacity * 2;
+            if (capacity > (SIZE_T)-1 / sizeof *grown) {
+                return ERROR_NOT_ENOUGH_MEMORY;
+            }
+            grown = (wm_map_region_t *)realloc(map->regions, capacity * sizeof *grown);
+            if (grown == NULL) {
+                return ERROR_NOT_ENOUGH_MEMORY;
+            }
+            map->regions = grown;
+            map->capacity = capacity;
+        }
+        error = read_region(reader, &map->regions[map->count]);
+        if (error == ERROR_SUCCESS) {
+            map->count++;
+            error = wm_json_read_more(reader, ']', &more);
+        }
+    }
+    return error;
+}
+
+/* Rebuilds a map from a saved file's text: one object with "tool":"memory-map" and a
+ * "regions" array (its other keys are skipped). Returns ERROR_SUCCESS, or the error with
+ * reader->position where reading stopped. map->regions is malloc'd (free it); on failure
+ * the map is empty. */
+static DWORD parse_map(wm_json_reader_t *reader, wm_map_t *map)
+{
+    char key[32];
+    char tool[32];
+    uint64_t storage = 0;
+    int is_map = 0;
+    int has_regions = 0;
+    int more = 1;
+    DWORD error = ERROR_SUCCESS;
 
     memset(map, 0, sizeof *map);
-    found = strstr(text, "\"tool\":\"" TOOL_NAME "\"");
-    if (found == NULL) {
-        return 0;
-    }
-    found = strstr(text, "\"storage\":");
-    if (found != NULL) {
-        reader.at = found + strlen("\"storage\":");
-        ok = read_number(&reader, &storage);
-        if (!ok) {
-            return 0;
+    error = wm_json_read_token(reader, '{');
+    while (error == ERROR_SUCCESS && more) {
+        error = read_key(reader, key, sizeof key);
+        if (error != ERROR_SUCCESS) {
+            break;
+        }
+        if (strcmp(key, "tool") == 0) {
+            error = wm_json_read_string(reader, tool, sizeof tool);
+            is_map = error == ERROR_SUCCESS && strcmp(tool, TOOL_NAME) == 0;
+        } else if (strcmp(key, "storage") == 0) {
+            error = wm_json_read_unsigned(reader, &storage);
+        } else if (strcmp(key, "regions") == 0) {
+            error = read_regions(reader, map);
+            has_regions = 1;
+        } else {
+            error = wm_json_skip_value(reader);
+        }
+        if (error == ERROR_SUCCESS) {
+            error = wm_json_read_more(reader, '}', &more);
         }
     }
-    found = strstr(text, "\"regions\":[");
-    if (found == NULL) {
-        return 0;
+    if (error == ERROR_SUCCESS) {
+        error = wm_json_read_end(reader);
     }
-    /* Each region has exactly one "base" key: that bounds the array. */
-    for (scan = strstr(found, "\"base\":"); scan != NULL; scan = strstr(scan + 1, "\"base\":")) {
-        capacity++;
+    if (error == ERROR_SUCCESS && (!is_map || !has_regions)) {
+        error = ERROR_INVALID_DATA; /* JSON, but not a map */
     }
-    if (capacity > 0) {
-        regions = (wm_map_region_t *)calloc(capacity, sizeof *regions);
-        if (regions == NULL) {
-            return 0;
-        }
+    if (error == ERROR_SUCCESS) {
+        map->storage = (uintptr_t)storage;
+        error = wm_map_recount(map);
     }
-    reader.at = found + strlen("\"regions\":[");
-    skip_space(&reader);
-    while (*reader.at != ']') {
-        ok = count < capacity;
-        if (ok) {
-            ok = read_region(&reader, &regions[count]);
-        }
-        if (!ok) {
-            free(regions);
-            return 0;
-        }
-        count++;
-        skip_space(&reader);
-        if (*reader.at == ',') {
-            reader.at++;
-        }
-        skip_space(&reader);
-    }
-    map->regions = regions;
-    map->count = count;
-    map->capacity = capacity;
-    map->storage = (uintptr_t)storage;
-    error = wm_map_recount(map);
     if (error != ERROR_SUCCESS) {
-        free(regions);
+        free(map->regions);
         memset(map, 0, sizeof *map);
-        return 0;
     }
-    return 1;
+    return error;
 }
 
 /* What a diff prints: text lines, or JSON array items. */
@@ -1052,39 +922,45 @@ static int run_diff(const tool_config_t *config)
 {
     char *text_a = NULL;
     char *text_b = NULL;
+    size_t length_a = 0;
+    size_t length_b = 0;
+    wm_json_reader_t reader;
     wm_map_t before;
     wm_map_t after;
     wm_json_t json;
     diff_print_t print;
     SIZE_T changes = 0;
     DWORD error = ERROR_SUCCESS;
-    int parsed = 0;
     int exit_code = WM_EXIT_OK;
 
     memset(&before, 0, sizeof before);
     memset(&after, 0, sizeof after);
-    error = read_whole_file(config->diff_a, &text_a);
+    error = read_whole_file(config->diff_a, &text_a, &length_a);
     if (error != ERROR_SUCCESS) {
         exit_code = usage_error("--diff: cannot read '%ls': error %lu", config->diff_a,
                                 (unsigned long)error);
         goto cleanup;
     }
-    error = read_whole_file(config->diff_b, &text_b);
+    error = read_whole_file(config->diff_b, &text_b, &length_b);
     if (error != ERROR_SUCCESS) {
         exit_code = usage_error("--diff: cannot read '%ls': error %lu", config->diff_b,
                                 (unsigned long)error);
         goto cleanup;
     }
-    parsed = parse_map(text_a, &before);
-    if (!parsed) {
-        exit_code =
-            usage_error("--diff: '%ls' is not a map saved by memory-map --json", config->diff_a);
+    wm_json_reader_init(&reader, text_a, length_a);
+    error = parse_map(&reader, &before);
+    if (error != ERROR_SUCCESS) {
+        exit_code = usage_error("--diff: '%ls' is not a map saved by memory-map --json "
+                                "(error %lu at byte %zu)",
+                                config->diff_a, (unsigned long)error, reader.position);
         goto cleanup;
     }
-    parsed = parse_map(text_b, &after);
-    if (!parsed) {
-        exit_code =
-            usage_error("--diff: '%ls' is not a map saved by memory-map --json", config->diff_b);
+    wm_json_reader_init(&reader, text_b, length_b);
+    error = parse_map(&reader, &after);
+    if (error != ERROR_SUCCESS) {
+        exit_code = usage_error("--diff: '%ls' is not a map saved by memory-map --json "
+                                "(error %lu at byte %zu)",
+                                config->diff_b, (unsigned long)error, reader.position);
         goto cleanup;
     }
     memset(&print, 0, sizeof print);
