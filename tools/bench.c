@@ -118,9 +118,9 @@
 /* The bar chart's geometry, in SVG user units: the allocators in two columns
  * (batch, steady), a panel per block size in each; the other groups below, a
  * panel each. */
-#define SVG_WIDTH 1200
-#define SVG_COLUMN_WIDTH 600 /* a column: its labels, then its plot */
-#define SVG_LABEL_WIDTH 230
+#define SVG_WIDTH 1300
+#define SVG_COLUMN_WIDTH 650 /* a column: its labels, then its plot */
+#define SVG_LABEL_WIDTH 280  /* room for the longest label, "wm_vm_allocate + ..., 64 KiB" */
 #define SVG_ROW_HEIGHT 16
 #define SVG_HEADING_HEIGHT 30 /* a panel's heading above its bars */
 #define SVG_TOP 70
@@ -1665,6 +1665,7 @@ static void svg_panel(const bench_t *bench, wm_svg_t *svg, double x0, double *y,
     wm_svg_style_t tick_line = {NULL, NULL, NULL, NULL, NULL, NULL};
     const bench_result_t *result = NULL;
     char label[128];
+    char size_text[32];
     double one = svg_x(x0, 1.0);
     double top = *y + SVG_HEADING_HEIGHT;
     double row_y = top;
@@ -1680,7 +1681,8 @@ static void svg_panel(const bench_t *bench, wm_svg_t *svg, double x0, double *y,
             continue;
         }
         if (pattern == PATTERN_NONE) { /* one panel holds every size: name it */
-            snprintf(label, sizeof label, "%s, %zu B", result->variant, result->size);
+            wm_format_bytes(result->size, size_text, sizeof size_text);
+            snprintf(label, sizeof label, "%s, %s", result->variant, size_text);
         } else {
             snprintf(label, sizeof label, "%s", result->variant);
         }
