@@ -110,7 +110,7 @@ static const wm_deviation_t EMPTY_WORKING_SET_NOOP = {
 static const wm_deviation_t QUERY_WORKING_SET_UNSUPPORTED = {
     "wine-query-working-set-unsupported",
     "QueryWorkingSet fails with ERROR_INVALID_PARAMETER whatever the buffer, and says no "
-    "count (the working-set list information class is not implemented)."};
+    "count (Wine's ntdll rejects the working-set list information class)."};
 static const wm_deviation_t MAPPED_NAME_DOS_FORM = {
     "wine-mapped-name-dos-form",
     "GetMappedFileNameW gives the NT form of the DOS path (\\??\\Z:\\...), not the device "

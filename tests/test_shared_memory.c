@@ -316,8 +316,6 @@ static void test_shared_memory_every_function_rejects_invalid_parameters(void **
 
 /* ---- The sweep: each operation with each of its OS calls failing in turn ---- */
 
-typedef DWORD (*operation_fn)(void);
-
 static DWORD first_error(DWORD error, DWORD next)
 {
     return error != ERROR_SUCCESS ? error : next;
@@ -370,48 +368,13 @@ static DWORD channel_round_trip(void)
     return first_error(error, wm_channel_close(&writer));
 }
 
-static void sweep(const char *name, operation_fn operation)
-{
-    unsigned long nth = 0;
-    unsigned long calls = 0;
-    const char *fired = NULL;
-    DWORD error = ERROR_SUCCESS;
-    int completed = 0;
-
-    for (nth = 1; nth <= WM_TEST_MAX_CALLS && !completed; nth++) {
-        wm_test_count_resources();
-        wm_os_fault_arm(nth, WM_TEST_INJECTED_ERROR);
-        error = operation();
-        calls = wm_os_fault_disarm();
-        fired = wm_os_fault_fired();
-        if (fired == NULL) {
-            assert_int_equal(error, ERROR_SUCCESS);
-            completed = calls < nth;
-        } else {
-            print_message("%s: call %lu (%s) failed -> %lu\n", name, nth, fired,
-                          (unsigned long)error);
-            /* A failed wait or signal may show as a timeout of the other side; every other
-             * failure reaches the caller unchanged. */
-            if (strcmp(fired, "WaitForSingleObject") != 0 && strcmp(fired, "SetEvent") != 0) {
-                assert_int_equal(error, wm_test_expected_error(fired));
-            } else {
-                assert_int_not_equal(error, ERROR_SUCCESS);
-            }
-        }
-        if (!wm_test_release_failed(fired)) {
-            assert_true(wm_test_nothing_held());
-        }
-        wm_test_stop_counting();
-    }
-    assert_true(completed);
-}
-
 static void
 test_shared_memory_every_injected_failure_is_reported_and_leaves_nothing_open(void **state)
 {
     (void)state;
-    sweep("section create/open/commit", section_create_open_commit);
-    sweep("channel round trip", channel_round_trip);
+    wm_test_sweep("section create/open/commit", section_create_open_commit,
+                  WM_TEST_SWEEP_WAITS_ANY);
+    wm_test_sweep("channel round trip", channel_round_trip, WM_TEST_SWEEP_WAITS_ANY);
 }
 
 int main(int argc, char **argv)

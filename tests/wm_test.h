@@ -98,11 +98,18 @@ DWORD wm_test_expected_error(const char *fired);
 /* One operation under test for wm_test_sweep: runs library calls, returns the first error. */
 typedef DWORD (*wm_test_operation_fn)(void);
 
+/* wm_test_sweep's options (its fallback_ok argument), one bit each. */
+#define WM_TEST_SWEEP_FALLBACK_OK 1 /* a run may succeed through a documented fallback */
+#define WM_TEST_SWEEP_WAITS_ANY                                                                    \
+    2 /* a failed wait or signal may surface as another error                                      \
+       * (the other side's timeout): any failure will do */
+
 /*
  * The sweep: runs operation once per OS call it makes, failing that call (1st, 2nd, ...)
  * with WM_TEST_INJECTED_ERROR, until a run makes fewer calls than the one to fail. Each
- * run must report the injected error unchanged (or, with fallback_ok, may succeed through
- * a documented fallback) and leave nothing held, unless the failed call was a release.
+ * run must report the injected error unchanged (or, as fallback_ok's bits allow, succeed
+ * through a documented fallback, or fail some other way after a failed wait or signal) and
+ * leave nothing held, unless the failed call was a release.
  */
 void wm_test_sweep(const char *name, wm_test_operation_fn operation, int fallback_ok);
 
