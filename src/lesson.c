@@ -272,11 +272,11 @@ static int run_child(const wm_lesson_spec_t *spec, const wchar_t *name, void *st
 {
     char narrow[64];
     size_t i = 0;
-    int converted = 0;
+    DWORD error = ERROR_SUCCESS;
 
-    converted = WideCharToMultiByte(CP_UTF8, 0, name, -1, narrow, (int)sizeof narrow, NULL, NULL);
-    if (converted == 0) {
-        narrow[0] = '\0';
+    error = wm_utf8_from_wide(name, narrow, sizeof narrow);
+    if (error != ERROR_SUCCESS) {
+        narrow[0] = '\0'; /* too long or not text: no child mode has such a name */
     }
     for (i = 0; i < spec->child_count; i++) {
         if (strcmp(spec->children[i].name, narrow) == 0) {
